@@ -1,0 +1,143 @@
+/** Configuration: one zod schema over environment variables and CLI flags. */
+import { z } from "zod";
+import { LOG_LEVELS } from "./log.ts";
+
+const KIB = 1024;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const seconds = int(0);
+const optionalText = z.string().min(1).optional();
+const logLevel = z.string().transform((s) => s.toUpperCase() === "WARN" ? "WARNING" : s.toUpperCase())
+  .pipe(z.enum(LOG_LEVELS));
+
+/** Every setting rosey-db reads, with its default. Keys are the environment variable names. */
+export const ConfigSchema = z.object({
+  NATS_URL: z.string().min(1).optional().describe(
+    "NATS server URL(s), comma-separated; unset starts a local nats-server",
+  ),
+  NATS_USER: optionalText.describe("NATS user name"),
+  NATS_PASSWORD: optionalText.describe("NATS password (or NATS_PASSWORD_FILE)"),
+  NATS_TOKEN: optionalText.describe("NATS token (or NATS_TOKEN_FILE)"),
+  NATS_NKEY_SEED: optionalText.describe("NATS NKey seed (or NATS_NKEY_SEED_FILE)"),
+  NATS_CREDS_FILE: optionalText.describe("NATS credentials file (JWT + seed)"),
+  NATS_TLS_CA: optionalText.describe("CA certificate file for NATS TLS"),
+  NATS_TLS_CERT: optionalText.describe("Client certificate file for NATS TLS"),
+  NATS_TLS_KEY: optionalText.describe("Client key file for NATS TLS"),
+  NATS_EMBEDDED_PORT: int(1, 65535).default(4222).describe(
+    "Port of the local nats-server started when NATS_URL is unset",
+  ),
+  SUBJECT_PREFIX: z.string().regex(
+    /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
+    "must be dot-separated tokens without wildcards",
+  )
+    .default("rosey.db").describe("Prefix of every subject"),
+  QUEUE_GROUP: z.string().regex(/^[A-Za-z0-9_.-]+$/).default("rosey-db").describe(
+    "NATS queue group shared by instances",
+  ),
+  FUNCTIONS: z.string().default("*").describe(
+    "Comma-separated globs of subjects (without prefix) this instance serves",
+  ),
+  FUNCTIONS_DIR: z.string().min(1).default("functions").describe("Directory of function files"),
+  MAX_PAYLOAD_BYTES: int(1).default(256 * KIB).describe("Largest accepted message payload"),
+  BATCH_MAX: int(1, 100_000).default(2000).describe("Most events committed in one write transaction"),
+  DATABASE_URL: z.string().min(1).optional().describe(
+    "file:…, :memory:, libsql://… or http(s)://… (default file:data/rosey.db)",
+  ),
+  DATABASE_PATH: optionalText.describe("Path of the database file (the old service's --db-path)"),
+  DATABASE_AUTH_TOKEN: optionalText.describe("Token of a remote database (or DATABASE_AUTH_TOKEN_FILE)"),
+  DATABASE_SYNC_URL: optionalText.describe("Primary of an embedded replica (with a file: DATABASE_URL)"),
+  DATABASE_SYNC_INTERVAL: seconds.optional().describe("Seconds between replica syncs"),
+  DATABASE_ENCRYPTION_KEY: optionalText.describe("Encryption key of a local file (or DATABASE_ENCRYPTION_KEY_FILE)"),
+  DATABASE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL").describe(
+    "SQLite synchronous mode for file databases",
+  ),
+  DATABASE_BUSY_TIMEOUT_MS: int(0, 60_000).default(5000).describe("How long a read waits for a lock before failing"),
+  HTTP_HOST: z.string().min(1).default("127.0.0.1").describe("HTTP bind address"),
+  HTTP_PORT: int(0, 65535).default(8080).describe("HTTP port (0 picks a free one)"),
+  METRICS_TOKEN: optionalText.describe("Bearer token required by /metrics (or METRICS_TOKEN_FILE)"),
+  LOG_LEVEL: logLevel.default("INFO").describe("DEBUG, INFO, WARNING or ERROR"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).default("json").describe("Log line format"),
+  SHUTDOWN_TIMEOUT_MS: int(0).default(30_000).describe("Longest graceful shutdown before forcing exit"),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** CLI flags of the old service and the variables they set. */
+const FLAGS: Record<string, keyof Config> = {
+  "--db-path": "DATABASE_PATH",
+  "--nats-url": "NATS_URL",
+  "--log-level": "LOG_LEVEL",
+  "--http-port": "HTTP_PORT",
+};
+
+/** Secrets that may also be read from a file named by `<NAME>_FILE`. */
+const SECRETS = [
+  "NATS_PASSWORD",
+  "NATS_TOKEN",
+  "NATS_NKEY_SEED",
+  "DATABASE_AUTH_TOKEN",
+  "DATABASE_ENCRYPTION_KEY",
+  "METRICS_TOKEN",
+];
+
+/** Raised by {@linkcode loadConfig}: one problem per line, for exit status 2. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+/** Builds the configuration from an environment and CLI arguments; flags win over the environment. */
+export function loadConfig(env: Record<string, string | undefined>, args: string[] = []): Config {
+  const problems: string[] = [];
+  const raw: Record<string, string | undefined> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    if (env[key] !== undefined && env[key] !== "") raw[key] = env[key];
+  }
+  for (const name of SECRETS) {
+    const file = env[`${name}_FILE`];
+    if (!file || raw[name] !== undefined) continue;
+    try {
+      raw[name] = Deno.readTextFileSync(file).trim();
+    } catch (error) {
+      problems.push(`${name}_FILE: cannot read "${file}": ${(error as Error).message}`);
+    }
+  }
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s, 2);
+    const key = FLAGS[flag];
+    if (!key) {
+      problems.push(`${flag}: unknown option (known: ${Object.keys(FLAGS).join(", ")})`);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (value === undefined) problems.push(`${flag}: needs a value`);
+    else raw[key] = value;
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0]);
+      problems.push(
+        `${key}: ${issue.message}${raw[key] !== undefined && !SECRETS.includes(key) ? ` (got "${raw[key]}")` : ""}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = parsed.data!;
+  if (config.DATABASE_URL && config.DATABASE_PATH) {
+    throw new ConfigError(["DATABASE_PATH: set either DATABASE_URL or DATABASE_PATH (--db-path), not both"]);
+  }
+  if (config.DATABASE_SYNC_URL && !databaseUrl(config).startsWith("file:")) {
+    throw new ConfigError(["DATABASE_SYNC_URL: an embedded replica needs a file: DATABASE_URL"]);
+  }
+  return config;
+}
+
+/** The libSQL URL the configuration points at. */
+export function databaseUrl(config: Config): string {
+  if (config.DATABASE_URL) return config.DATABASE_URL;
+  if (config.DATABASE_PATH) return config.DATABASE_PATH === ":memory:" ? ":memory:" : `file:${config.DATABASE_PATH}`;
+  return "file:data/rosey.db";
+}

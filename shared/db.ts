@@ -1,0 +1,171 @@
+/** libSQL connections: a reader and the single writer's connection, pragmas kept on both. */
+import { type Client, createClient } from "@libsql/client";
+import { type Config, databaseUrl } from "./config.ts";
+import { isBusy } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import { type Sql, sqlOf } from "./sql.ts";
+
+export type DatabaseMode = "file" | "memory" | "remote" | "replica";
+
+/** An open database. Only the writer (shared/writer.ts) calls `transaction`. */
+export interface Database {
+  readonly mode: DatabaseMode;
+  /** Reads; in file mode on their own connection so they never wait for the writer. */
+  readonly read: Sql;
+  /** Runs `work` in one write transaction; waits for the write lock without blocking the event loop. */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers `SELECT 1` (and, for a replica, its last sync succeeded). */
+  ping(): Promise<void>;
+  /** Path of the local file, when there is one. */
+  readonly path?: string;
+  close(): void;
+}
+
+/** Tells which kind of database a libSQL URL names. */
+export function databaseMode(url: string, syncUrl?: string): DatabaseMode {
+  if (url === ":memory:" || url === "file::memory:") return "memory";
+  if (url.startsWith("file:")) return syncUrl ? "replica" : "file";
+  return "remote";
+}
+
+/** How long the writer waits inside SQLite before retrying from the event loop. */
+const WRITER_BUSY_TIMEOUT_MS = 20;
+const BUSY_BACKOFF_MAX_MS = 250;
+
+/** Opens the configured database and applies connection pragmas. Throws when it cannot be opened. */
+export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+  const url = databaseUrl(config);
+  const mode = databaseMode(url, config.DATABASE_SYNC_URL);
+  const path = mode === "file" || mode === "replica" ? url.replace(/^file:(\/\/)?/, "") : undefined;
+  if (path) await Deno.mkdir(dirOf(path), { recursive: true });
+  const options = {
+    url: mode === "memory" ? ":memory:" : url,
+    authToken: config.DATABASE_AUTH_TOKEN,
+    encryptionKey: config.DATABASE_ENCRYPTION_KEY,
+    syncUrl: config.DATABASE_SYNC_URL,
+    syncInterval: config.DATABASE_SYNC_INTERVAL,
+  };
+  const pragmas = connectionPragmas(mode, config);
+  const writer = new PragmaConnection(createClient(options), [
+    `PRAGMA busy_timeout = ${WRITER_BUSY_TIMEOUT_MS}`,
+    ...pragmas,
+  ]);
+  if (mode === "file") await writer.client.execute("PRAGMA journal_mode = WAL");
+  const reader = mode === "file"
+    ? new PragmaConnection(createClient(options), [
+      `PRAGMA busy_timeout = ${config.DATABASE_BUSY_TIMEOUT_MS}`,
+      ...pragmas,
+    ])
+    : writer;
+  let syncError: string | undefined;
+  let syncTimer: ReturnType<typeof setInterval> | undefined;
+  if (mode === "replica") {
+    const sync = () =>
+      writer.client.sync().then(
+        () => void (syncError = undefined),
+        (error) => {
+          syncError = (error as Error).message;
+          log.warn("Replica sync failed", { error: syncError });
+        },
+      );
+    syncTimer = setInterval(sync, Math.max(1, config.DATABASE_SYNC_INTERVAL ?? 60) * 1000);
+  }
+  const local = mode === "file" || mode === "memory";
+  return {
+    mode,
+    path,
+    read: reader.sql,
+    transaction: local ? (work) => localTransaction(writer, work) : (work) => clientTransaction(writer, work),
+    async ping() {
+      await reader.sql.query("SELECT 1");
+      if (syncError) throw new Error(`replica sync failed: ${syncError}`);
+    },
+    close() {
+      clearInterval(syncTimer);
+      writer.client.close();
+      if (reader !== writer) reader.client.close();
+    },
+  };
+}
+
+function connectionPragmas(mode: DatabaseMode, config: Config): string[] {
+  if (mode === "remote") return [];
+  const pragmas = ["PRAGMA foreign_keys = ON", "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY"];
+  if (mode === "file") pragmas.push(`PRAGMA synchronous = ${config.DATABASE_SYNCHRONOUS}`);
+  return pragmas;
+}
+
+/**
+ * A client whose per-connection pragmas are applied before first use and again after
+ * `transaction()`, because @libsql/client hands its connection to the transaction and
+ * opens a new one afterwards.
+ */
+class PragmaConnection {
+  #fresh = true;
+  readonly sql: Sql;
+
+  constructor(readonly client: Client, readonly pragmas: string[]) {
+    const inner = sqlOf(client);
+    const ready = () => this.#fresh ? this.#applyPragmas() : undefined;
+    this.sql = {
+      query: async (sql, args) => (await ready(), inner.query(sql, args)),
+      run: async (sql, args) => (await ready(), inner.run(sql, args)),
+    };
+  }
+
+  async #applyPragmas() {
+    for (const pragma of this.pragmas) await this.client.execute(pragma);
+    this.#fresh = false;
+  }
+
+  async begin() {
+    if (this.#fresh) await this.#applyPragmas();
+    const tx = await this.client.transaction("write");
+    this.#fresh = true;
+    return tx;
+  }
+}
+
+/** BEGIN IMMEDIATE on the writer's own connection, retried on SQLITE_BUSY from timers. */
+async function localTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Promise<T>): Promise<T> {
+  await retryWhileBusy(() => conn.sql.run("BEGIN IMMEDIATE"));
+  try {
+    const result = await work(conn.sql);
+    await retryWhileBusy(() => conn.sql.run("COMMIT"));
+    return result;
+  } catch (error) {
+    await conn.sql.run("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+async function clientTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Promise<T>): Promise<T> {
+  const tx = await retryWhileBusy(() => conn.begin());
+  try {
+    const result = await work(sqlOf(tx));
+    await tx.commit();
+    return result;
+  } catch (error) {
+    await tx.rollback().catch(() => {});
+    throw error;
+  } finally {
+    tx.close();
+  }
+}
+
+/** Retries `attempt` while the database is locked by someone else, yielding to the event loop between tries. */
+export async function retryWhileBusy<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let delay = 1;; delay = Math.min(delay * 2, BUSY_BACKOFF_MAX_MS)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+function dirOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash);
+}

@@ -1,0 +1,185 @@
+/** The router: subscribes every function's subject and runs the per-message pipeline. */
+import { headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import type { Config } from "./config.ts";
+import type { Database } from "./db.ts";
+import { decodeInput } from "./decode.ts";
+import type { LoadedFunction } from "./discover.ts";
+import { type EndpointStats, endpointStats, recordEndpoint } from "./discovery.ts";
+import { ServiceError, toServiceError } from "./errors.ts";
+import type { EventFunction, RequestContext, RequestFunction } from "./function.ts";
+import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+import type { Writer } from "./writer.ts";
+
+/** Options for {@linkcode Router}. */
+export interface RouterOptions {
+  config: Config;
+  db: Database;
+  writer: Writer;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** A function bound to its full subject. */
+export interface Route extends LoadedFunction {
+  fullSubject: string;
+  stats: EndpointStats;
+}
+
+/** Builds the routes of the loaded functions under the configured prefix. */
+export function routesOf(functions: LoadedFunction[], config: Config): Route[] {
+  return functions.map((loaded) => {
+    const fullSubject = `${config.SUBJECT_PREFIX}.${loaded.subject}`;
+    const name = loaded.subject.replaceAll("*", "any").replaceAll(".", "-");
+    return {
+      ...loaded,
+      fullSubject,
+      stats: endpointStats(name, fullSubject, config.QUEUE_GROUP, { kind: loaded.fn.kind }),
+    };
+  });
+}
+
+/** Subscribes routes and handles their messages until drained. */
+export class Router {
+  readonly routes: Route[];
+  #subs: Subscription[] = [];
+  #inFlight = new Set<Promise<void>>();
+  #prefixTokens: number;
+  #bySubject = new Map<string, Route>();
+
+  constructor(routes: Route[], readonly options: RouterOptions) {
+    this.routes = routes;
+    this.#prefixTokens = options.config.SUBJECT_PREFIX.split(".").length;
+    for (const route of routes) this.#bySubject.set(route.fullSubject, route);
+  }
+
+  /** How many routes are subscribed. */
+  get subscribed(): number {
+    return this.#subs.filter((sub) => !sub.isClosed()).length;
+  }
+
+  /** Subscribes every route in the queue group and waits until the server has them. */
+  async start(nc: NatsConnection): Promise<void> {
+    const queue = this.options.config.QUEUE_GROUP;
+    for (const route of this.routes) {
+      const callback = route.fn.kind === "event"
+        ? (_err: Error | null, msg: Msg) => this.#onEvent(route, route.fn as EventFunction, msg)
+        : (_err: Error | null, msg: Msg) => this.#track(this.#onRequest(route, route.fn as RequestFunction, msg));
+      this.#subs.push(nc.subscribe(route.fullSubject, { queue, callback }));
+    }
+    await nc.flush();
+  }
+
+  /** Stops taking messages, lets requests in flight answer and waits until every received event is committed. */
+  async drain(): Promise<void> {
+    await Promise.allSettled(this.#subs.map((sub) => sub.drain()));
+    await Promise.allSettled([...this.#inFlight]);
+    await this.options.writer.settled();
+  }
+
+  /** Counts an event's final outcome; called by the writer after commit. */
+  recordEventOutcome(subject: string, outcome: "ok" | "dead_letter", code?: string, error?: string): void {
+    const route = this.#routeOf(subject);
+    const label = outcome === "dead_letter" && code !== "handler_error" ? "invalid" : outcome;
+    this.options.metrics.messages.inc({ subject: route?.subject ?? subject, outcome: label });
+    if (outcome === "dead_letter") {
+      this.options.metrics.deadLetters.inc({ subject: route?.subject ?? subject, code: code ?? "" });
+    }
+    if (!route || error === undefined) return;
+    if (label === "invalid") recordEndpoint(route.stats, 0, error);
+    else {
+      // The failing handler call was already counted as a request by recordEventHandled.
+      route.stats.num_errors++;
+      route.stats.last_error = error;
+    }
+  }
+
+  /** Adds handler time to the route's stats; called by the writer. */
+  recordEventHandled(subject: string, seconds: number, events: number): void {
+    const route = this.#routeOf(subject);
+    if (!route) return;
+    this.options.metrics.handlerSeconds.observe(seconds, { subject: route.subject });
+    this.options.metrics.batchSize.observe(events, { subject: route.subject });
+    recordEndpoint(route.stats, seconds, undefined, events);
+  }
+
+  #routeOf(subject: string): Route | undefined {
+    return this.#bySubject.get(subject) ?? this.routes.find((r) => matchesPattern(r, subject, this.#prefixTokens));
+  }
+
+  #track(work: Promise<void>) {
+    this.#inFlight.add(work);
+    work.finally(() => this.#inFlight.delete(work));
+  }
+
+  #params(route: Route, subject: string): Record<string, string> {
+    if (route.params.size === 0) return {};
+    const tokens = subject.split(".");
+    const params: Record<string, string> = {};
+    for (const [index, name] of route.params) params[name] = tokens[this.#prefixTokens + index];
+    return params;
+  }
+
+  #onEvent(route: Route, fn: EventFunction, msg: Msg) {
+    const { config, writer } = this.options;
+    try {
+      const input = decodeInput(fn.input, msg.data, config.MAX_PAYLOAD_BYTES);
+      writer.event({ fn, subject: msg.subject, params: this.#params(route, msg.subject), input, raw: msg.data });
+    } catch (error) {
+      const failure = error instanceof ServiceError ? error : toServiceError(error);
+      const raw = msg.data.length > config.MAX_PAYLOAD_BYTES
+        ? msg.data.subarray(0, config.MAX_PAYLOAD_BYTES)
+        : msg.data;
+      writer.deadLetter({
+        subject: msg.subject,
+        raw,
+        code: failure.code,
+        error: failure.message,
+        receivedAt: Math.floor(Date.now() / 1000),
+      });
+    }
+  }
+
+  async #onRequest(route: Route, fn: RequestFunction, msg: Msg) {
+    const { config, db, writer, metrics, log } = this.options;
+    const started = performance.now();
+    let failure: ServiceError | undefined;
+    try {
+      const input = decodeInput(fn.input, msg.data, config.MAX_PAYLOAD_BYTES);
+      // Read-your-writes: events received before this request are committed before it reads.
+      await writer.settled();
+      const ctx: RequestContext = {
+        db: db.read,
+        write: (work) => writer.run(work),
+        subject: msg.subject,
+        params: this.#params(route, msg.subject),
+        receivedAt: Math.floor(Date.now() / 1000),
+        config,
+        log,
+      };
+      const output = await fn.handle(input, ctx);
+      msg.respond(JSON.stringify(output));
+    } catch (error) {
+      failure = toServiceError(error);
+      if (failure.status >= 500) {
+        log.error("Request failed", { subject: route.subject, error: (error as Error)?.message });
+      }
+      const h = headers();
+      h.set("Nats-Service-Error", failure.message.replace(/[\r\n]+/g, " "));
+      h.set("Nats-Service-Error-Code", String(failure.status));
+      msg.respond(JSON.stringify(failure.toBody()), { headers: h });
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      const outcome = !failure ? "ok" : failure.status === 400 || failure.status === 413 ? "invalid" : "error";
+      metrics.messages.inc({ subject: route.subject, outcome });
+      metrics.handlerSeconds.observe(seconds, { subject: route.subject });
+      recordEndpoint(route.stats, seconds, failure?.message);
+    }
+  }
+}
+
+function matchesPattern(route: Route, subject: string, prefixTokens: number) {
+  const tokens = subject.split(".").slice(prefixTokens);
+  const pattern = route.subject.split(".");
+  return tokens.length === pattern.length && pattern.every((t, i) => t === "*" || t === tokens[i]);
+}

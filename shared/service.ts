@@ -1,0 +1,175 @@
+/** The service, start to stop: functions → HTTP → database → migrations → NATS → router. */
+import { nuid, type Subscription } from "@nats-io/transport-node";
+import { type Config, databaseUrl } from "./config.ts";
+import { type Database, openDatabase } from "./db.ts";
+import { discoverFunctions, matchesFilter } from "./discover.ts";
+import { serveDiscovery } from "./discovery.ts";
+import { createHttpApp } from "./http.ts";
+import type { Logger } from "./log.ts";
+import { Metrics } from "./metrics.ts";
+import { loadMigrations, migrate } from "./migrate.ts";
+import { connectNats, type NatsLink } from "./nats.ts";
+import { accepts, type NatsServer, startNatsServer } from "./nats_server.ts";
+import { Router, routesOf } from "./router.ts";
+import { Writer } from "./writer.ts";
+
+/** A running rosey-db instance. */
+export interface Service {
+  readonly id: string;
+  /** Base URL of the HTTP server. */
+  readonly httpUrl: string;
+  /** Resolves when every function is subscribed; rejects if start-up failed for good. */
+  readonly started: Promise<void>;
+  readonly metrics: Metrics;
+  readonly router: Router;
+  /** The database, once open. */
+  db(): Database | undefined;
+  /** Reasons the service is not ready; empty when it is. */
+  notReady(): Promise<string[]>;
+  /** Drains subscriptions, commits everything received, closes the database and the HTTP server. */
+  stop(): Promise<void>;
+}
+
+const RETRY_MAX_MS = 5000;
+
+/** Starts the service; throws at once only for a function tree that does not fit the contract. */
+export async function startService(config: Config, log: Logger): Promise<Service> {
+  const id = nuid.next();
+  const functions = (await discoverFunctions(config.FUNCTIONS_DIR)).filter((f) =>
+    matchesFilter(f.subject, config.FUNCTIONS)
+  );
+  const metrics = new Metrics(() => writer?.depth ?? 0);
+  let db: Database | undefined;
+  let writer: Writer | undefined;
+  let nats: NatsLink | undefined;
+  let natsServer: NatsServer | undefined;
+  let discoverySubs: Subscription[] = [];
+  let stopping = false;
+  const pending = { database: "opening", migrations: "not applied yet", nats: "connecting" } as Record<
+    string,
+    string | undefined
+  >;
+  const router = new Router(routesOf(functions, config), {
+    config,
+    log,
+    metrics,
+    get db() {
+      return db!;
+    },
+    get writer() {
+      return writer!;
+    },
+  });
+
+  const notReady = async () => {
+    const reasons = Object.entries(pending).filter(([, why]) => why).map(([what, why]) => `${what}: ${why}`);
+    if (nats && !nats.connected()) reasons.push("nats: disconnected");
+    if (router.subscribed < router.routes.length) {
+      reasons.push(`functions: ${router.subscribed} of ${router.routes.length} subscribed`);
+    }
+    if (db) {
+      try {
+        await withTimeout(db.ping(), 2000, "SELECT 1 timed out after 2 s");
+      } catch (error) {
+        reasons.push(`database: ${(error as Error).message}`);
+      }
+    }
+    if (stopping) reasons.push("service: stopping");
+    return reasons;
+  };
+
+  const app = createHttpApp({ metrics, notReady, routes: () => router.routes, metricsToken: config.METRICS_TOKEN });
+  const http = Deno.serve({ hostname: config.HTTP_HOST, port: config.HTTP_PORT, onListen: () => {} }, app.fetch);
+  const httpUrl = `http://${
+    config.HTTP_HOST.includes(":") ? `[${config.HTTP_HOST}]` : config.HTTP_HOST
+  }:${http.addr.port}`;
+  log.info("HTTP listening", { url: httpUrl });
+
+  const retry = async <T>(stage: string, attempt: () => Promise<T>): Promise<T> => {
+    for (let delay = 250;; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+      try {
+        const result = await attempt();
+        pending[stage] = undefined;
+        return result;
+      } catch (error) {
+        if (stopping) throw error;
+        pending[stage] = (error as Error).message;
+        log.error(`Start-up stage "${stage}" failed; retrying`, { error: (error as Error).message, retry_ms: delay });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
+
+  const started = (async () => {
+    db = await retry("database", () => openDatabase(config, log));
+    log.info("Database open", { mode: db.mode, url: db.mode === "remote" ? "(remote)" : databaseUrl(config) });
+    const migrations = await loadMigrations();
+    await retry("migrations", () => migrate(db!, migrations, log));
+    writer = new Writer(db, {
+      config,
+      log,
+      onOutcome: (subject, outcome, code, error) => router.recordEventOutcome(subject, outcome, code, error),
+      onHandled: (subject, seconds, events) => router.recordEventHandled(subject, seconds, events),
+    });
+    const servers = config.NATS_URL ?? await embeddedNats();
+    nats = await retry("nats", () => connectNats(config, servers, log, metrics));
+    await router.start(nats.nc);
+    discoverySubs = serveDiscovery(nats.nc, {
+      id,
+      description: "NATS database service for chat bots",
+      endpoints: router.routes.map((r) => r.stats),
+    });
+    log.info("Serving", {
+      id,
+      functions: router.routes.length,
+      prefix: config.SUBJECT_PREFIX,
+      queue: config.QUEUE_GROUP,
+    });
+  })();
+  started.catch((error) => log.error("Start-up failed", { error: (error as Error).message }));
+
+  async function embeddedNats(): Promise<string> {
+    const port = config.NATS_EMBEDDED_PORT;
+    if (await accepts(port)) {
+      log.info("Using the NATS server already listening on the embedded port", { port });
+      return `nats://127.0.0.1:${port}`;
+    }
+    const storeDir = db?.path ? `${dirname(db.path)}/nats` : "data/nats";
+    natsServer = await startNatsServer({ port, storeDir, install: true });
+    log.info("Started a local nats-server (NATS_URL is unset)", { url: natsServer.url, store: storeDir });
+    return natsServer.url;
+  }
+
+  return {
+    id,
+    httpUrl,
+    started,
+    metrics,
+    router,
+    db: () => db,
+    notReady,
+    async stop() {
+      stopping = true;
+      await started.catch(() => {});
+      await router.drain();
+      for (const sub of discoverySubs) sub.unsubscribe();
+      await nats?.nc.drain().catch(() => {});
+      await writer?.settled();
+      db?.close();
+      await http.shutdown();
+      await natsServer?.stop();
+      log.info("Stopped");
+    },
+  };
+}
+
+function dirname(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : path.slice(0, slash) || "/";
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => timer = setTimeout(() => reject(new Error(message)), ms));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,264 @@
+/**
+ * The single in-process writer. Every write goes through it because libSQL's native calls
+ * are synchronous and concurrent write transactions fail with SQLITE_BUSY. Events waiting
+ * when it wakes are committed together; a failing event becomes a dead letter while its
+ * neighbours commit.
+ */
+import type { Database } from "./db.ts";
+import { isBusy } from "./errors.ts";
+import type { EventContext, EventFunction } from "./function.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+import type { Sql } from "./sql.ts";
+
+/** A validated event waiting to be written. */
+export interface EventEntry {
+  kind: "event";
+  fn: EventFunction;
+  subject: string;
+  params: Record<string, string>;
+  input: unknown;
+  raw: Uint8Array;
+}
+
+/** Input that could not be applied, to be stored in `dead_letters`. */
+export interface DeadLetterEntry {
+  kind: "dead_letter";
+  subject: string;
+  raw: Uint8Array;
+  code: string;
+  error: string;
+  receivedAt: number;
+}
+
+interface WorkEntry {
+  kind: "work";
+  work: (tx: Sql) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Entry = (EventEntry | DeadLetterEntry | WorkEntry) & { seq?: number };
+
+/** How an entry ended, reported after its transaction committed. */
+export type Outcome = "ok" | "dead_letter";
+
+/** Options for {@linkcode Writer}. */
+export interface WriterOptions {
+  config: Config;
+  log: Logger;
+  /** Most events in one transaction. */
+  batchMax?: number;
+  /** Called once per event or dead letter after commit. */
+  onOutcome?(subject: string, outcome: Outcome, code?: string, error?: string): void;
+  /** Called after each handler call (one event, or one `handleBatch` run). */
+  onHandled?(subject: string, seconds: number, events: number): void;
+  onBusyRetry?(): void;
+}
+
+const RETRY_MAX_MS = 5000;
+
+/** Serializes all writes and batches events. */
+export class Writer {
+  #queue: Entry[] = [];
+  #draining = false;
+  #enqueued = 0;
+  #committed = 0;
+  #waiters: { seq: number; resolve(): void }[] = [];
+
+  constructor(readonly db: Database, readonly options: WriterOptions) {}
+
+  /** Entries waiting to be written. */
+  get depth(): number {
+    return this.#queue.length;
+  }
+
+  /** Queues a validated event. */
+  event(entry: Omit<EventEntry, "kind">): void {
+    this.#push({ kind: "event", ...entry });
+  }
+
+  /** Queues a dead letter. */
+  deadLetter(entry: Omit<DeadLetterEntry, "kind">): void {
+    this.#push({ kind: "dead_letter", ...entry });
+  }
+
+  /** Runs `work` in its own write transaction, after everything queued before it. */
+  run<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#push({ kind: "work", work, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  /** Resolves once everything queued before this call is committed. */
+  settled(): Promise<void> {
+    const seq = this.#enqueued;
+    if (this.#committed >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ seq, resolve }));
+  }
+
+  #push(entry: Entry) {
+    entry.seq = ++this.#enqueued;
+    this.#queue.push(entry);
+    if (!this.#draining) {
+      this.#draining = true;
+      queueMicrotask(() => this.#drain());
+    }
+  }
+
+  async #drain() {
+    let failures = 0;
+    while (this.#queue.length > 0) {
+      const batch = this.#takeBatch();
+      try {
+        await this.#commit(batch);
+        failures = 0;
+        this.#queue.splice(0, batch.length);
+        this.#markCommitted(batch[batch.length - 1].seq!);
+      } catch (error) {
+        // The database itself failed (unreachable, disk full): keep the batch and try again.
+        failures++;
+        const delay = Math.min(RETRY_MAX_MS, 50 * 2 ** Math.min(failures, 10));
+        this.options.log.error("Write failed; retrying", {
+          error: (error as Error).message,
+          entries: batch.length,
+          delay_ms: delay,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    this.#draining = false;
+  }
+
+  #takeBatch(): Entry[] {
+    const first = this.#queue[0];
+    if (first.kind === "work") return [first];
+    const max = this.options.batchMax ?? this.options.config.BATCH_MAX;
+    let end = 1;
+    while (end < this.#queue.length && end < max && this.#queue[end].kind !== "work") end++;
+    return this.#queue.slice(0, end);
+  }
+
+  async #commit(batch: Entry[]) {
+    const first = batch[0];
+    if (first.kind === "work") {
+      try {
+        first.resolve(await this.db.transaction(first.work));
+      } catch (error) {
+        if (!isBusy(error)) return first.reject(error);
+        throw error;
+      }
+      return;
+    }
+    const receivedAt = Math.floor(Date.now() / 1000);
+    const events = batch as (EventEntry | DeadLetterEntry)[];
+    let failed: Map<number, unknown> | undefined;
+    try {
+      await this.db.transaction((tx) => this.#apply(tx, events, receivedAt, false));
+    } catch (error) {
+      if (isBusy(error)) throw error;
+      // Some event failed: apply each one inside its own savepoint so the rest commit.
+      failed = new Map();
+      await this.db.transaction(async (tx) => {
+        failed = await this.#apply(tx, events, receivedAt, true);
+      });
+    }
+    this.#report(events, failed);
+  }
+
+  /** Applies the events in arrival order; in isolated mode each in a savepoint, failures recorded as dead letters. */
+  async #apply(tx: Sql, events: (EventEntry | DeadLetterEntry)[], receivedAt: number, isolated: boolean) {
+    const failed = new Map<number, unknown>();
+    for (let start = 0; start < events.length;) {
+      const head = events[start];
+      let end = start + 1;
+      if (head.kind === "dead_letter") {
+        await insertDeadLetter(tx, head);
+        start = end;
+        continue;
+      }
+      while (end < events.length && sameRun(head, events[end])) end++;
+      const ctx: EventContext = {
+        db: tx,
+        subject: head.subject,
+        params: head.params,
+        receivedAt,
+        config: this.options.config,
+        log: this.options.log,
+      };
+      const run = events.slice(start, end) as EventEntry[];
+      if (!isolated && head.fn.handleBatch && run.length > 1) {
+        await this.#timed(head.subject, run.length, () => head.fn.handleBatch!(run.map((e) => e.input), ctx));
+      } else {
+        for (let i = start; i < end; i++) {
+          const entry = events[i] as EventEntry;
+          if (!isolated) {
+            await this.#timed(entry.subject, 1, () => entry.fn.handle(entry.input, ctx));
+            continue;
+          }
+          await tx.run("SAVEPOINT event");
+          try {
+            await this.#timed(entry.subject, 1, () => entry.fn.handle(entry.input, ctx));
+            await tx.run("RELEASE event");
+          } catch (error) {
+            await tx.run("ROLLBACK TO event");
+            await tx.run("RELEASE event");
+            if (isBusy(error)) throw error;
+            failed.set(i, error);
+            await insertDeadLetter(tx, {
+              subject: entry.subject,
+              raw: entry.raw,
+              code: "handler_error",
+              error: (error as Error).message ?? String(error),
+              receivedAt,
+            });
+          }
+        }
+      }
+      start = end;
+    }
+    return failed;
+  }
+
+  async #timed(subject: string, events: number, call: () => Promise<void>) {
+    const started = performance.now();
+    try {
+      await call();
+    } finally {
+      this.options.onHandled?.(subject, (performance.now() - started) / 1000, events);
+    }
+  }
+
+  #report(events: (EventEntry | DeadLetterEntry)[], failed: Map<number, unknown> | undefined) {
+    const onOutcome = this.options.onOutcome;
+    if (!onOutcome) return;
+    events.forEach((entry, i) => {
+      if (entry.kind === "dead_letter") return onOutcome(entry.subject, "dead_letter", entry.code, entry.error);
+      const error = failed?.get(i);
+      if (error === undefined) onOutcome(entry.subject, "ok");
+      else onOutcome(entry.subject, "dead_letter", "handler_error", (error as Error).message);
+    });
+  }
+
+  #markCommitted(seq: number) {
+    this.#committed = seq;
+    if (this.#waiters.length === 0) return;
+    const still = [];
+    for (const waiter of this.#waiters) {
+      if (waiter.seq <= seq) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.#waiters = still;
+  }
+}
+
+function sameRun(a: EventEntry, b: EventEntry | DeadLetterEntry) {
+  return b.kind === "event" && b.subject === a.subject && b.fn === a.fn;
+}
+
+function insertDeadLetter(tx: Sql, entry: Omit<DeadLetterEntry, "kind">) {
+  return tx.run(
+    "INSERT INTO dead_letters (subject, payload, error_code, error, received_at) VALUES (?, ?, ?, ?, ?)",
+    [entry.subject, entry.raw, entry.code, entry.error, entry.receivedAt],
+  );
+}

@@ -1,0 +1,95 @@
+/** Test helpers: a real nats-server on a free loopback port and a real service with a real database. */
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { loadConfig } from "../shared/config.ts";
+import { createLogger, type Logger, silentLogger } from "../shared/log.ts";
+import { type NatsServer, startNatsServer } from "../shared/nats_server.ts";
+import { type Service, startService } from "../shared/service.ts";
+
+export const FIXTURE_FUNCTIONS = "tests/fixtures/functions";
+
+/** Starts a nats-server for one test; dispose it with `await using`. */
+export function startNats(options: { storeDir?: string; port?: number } = {}): Promise<NatsServer> {
+  return startNatsServer({ ...options, install: true });
+}
+
+/** A service in this process, connected to `nats`, with a client connection beside it. */
+export interface TestService extends AsyncDisposable {
+  service: Service;
+  nc: NatsConnection;
+  nats: NatsServer;
+}
+
+/** Options for {@linkcode startTestService}. */
+export interface TestServiceOptions {
+  env?: Record<string, string>;
+  log?: Logger;
+  /** Reuse a running nats-server instead of starting one. */
+  nats?: NatsServer;
+}
+
+/** Starts nats-server (unless given) and a service on `:memory:` serving the fixture functions by default. */
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
+  const nats = options.nats ?? await startNats();
+  const env = {
+    NATS_URL: nats.url,
+    DATABASE_URL: ":memory:",
+    HTTP_PORT: "0",
+    FUNCTIONS_DIR: FIXTURE_FUNCTIONS,
+    ...options.env,
+  };
+  const log = options.log ??
+    (Deno.env.get("TEST_LOG") ? createLogger({ level: "DEBUG", format: "pretty" }) : silentLogger);
+  const service = await startService(loadConfig(env), log);
+  await service.started;
+  const nc = await connect({ servers: nats.url });
+  return {
+    service,
+    nc,
+    nats,
+    async [Symbol.asyncDispose]() {
+      await nc.close();
+      await service.stop();
+      if (!options.nats) await nats.stop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** Encodes a value as a JSON payload. */
+export function json(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+/** Sends a request and returns the decoded reply with its ADR-32 error headers. */
+export async function request(nc: NatsConnection, subject: string, body: unknown = {}, timeout = 5000) {
+  const payload = body instanceof Uint8Array ? body : json(body);
+  const msg = await nc.request(subject, payload, { timeout });
+  return {
+    data: msg.data.length > 0 ? msg.json<Record<string, unknown>>() : undefined,
+    errorCode: msg.headers?.get("Nats-Service-Error-Code") || undefined,
+    error: msg.headers?.get("Nats-Service-Error") || undefined,
+  };
+}
+
+/** Fetches a path of the service's HTTP server. */
+export function http(service: Service, path: string, init?: RequestInit): Promise<Response> {
+  return fetch(`${service.httpUrl}${path}`, init);
+}
+
+/** A temporary directory removed on dispose. */
+export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "rosey-db-test-" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}) };
+}
