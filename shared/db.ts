@@ -28,17 +28,23 @@ export function databaseMode(url: string, syncUrl?: string): DatabaseMode {
   return "remote";
 }
 
+/** Options for {@linkcode openDatabase}. */
+export interface OpenOptions {
+  /** Called each time a write transaction waits because another connection holds the lock. */
+  onBusyRetry?(): void;
+}
+
 /** How long the writer waits inside SQLite before retrying from the event loop. */
 const WRITER_BUSY_TIMEOUT_MS = 20;
 const BUSY_BACKOFF_MAX_MS = 250;
 
 /** Opens the configured database and applies connection pragmas. Throws when it cannot be opened. */
-export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+export async function openDatabase(config: Config, log: Logger, options: OpenOptions = {}): Promise<Database> {
   const url = databaseUrl(config);
   const mode = databaseMode(url, config.DATABASE_SYNC_URL);
   const path = mode === "file" || mode === "replica" ? url.replace(/^file:(\/\/)?/, "") : undefined;
   if (path) await Deno.mkdir(dirOf(path), { recursive: true });
-  const options = {
+  const clientOptions = {
     url: mode === "memory" ? ":memory:" : url,
     authToken: config.DATABASE_AUTH_TOKEN,
     encryptionKey: config.DATABASE_ENCRYPTION_KEY,
@@ -46,13 +52,13 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     syncInterval: config.DATABASE_SYNC_INTERVAL,
   };
   const pragmas = connectionPragmas(mode, config);
-  const writer = new PragmaConnection(createClient(options), [
+  const writer = new PragmaConnection(createClient(clientOptions), [
     `PRAGMA busy_timeout = ${WRITER_BUSY_TIMEOUT_MS}`,
     ...pragmas,
   ]);
   if (mode === "file") await writer.client.execute("PRAGMA journal_mode = WAL");
   const reader = mode === "file"
-    ? new PragmaConnection(createClient(options), [
+    ? new PragmaConnection(createClient(clientOptions), [
       `PRAGMA busy_timeout = ${config.DATABASE_BUSY_TIMEOUT_MS}`,
       ...pragmas,
     ])
@@ -75,7 +81,9 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
     mode,
     path,
     read: reader.sql,
-    transaction: local ? (work) => localTransaction(writer, work) : (work) => clientTransaction(writer, work),
+    transaction: local
+      ? (work) => localTransaction(writer, work, options.onBusyRetry)
+      : (work) => clientTransaction(writer, work, options.onBusyRetry),
     async ping() {
       await reader.sql.query("SELECT 1");
       if (syncError) throw new Error(`replica sync failed: ${syncError}`);
@@ -118,6 +126,15 @@ class PragmaConnection {
     this.#fresh = false;
   }
 
+  /**
+   * A fresh connection. A statement that failed with SQLITE_BUSY stays "in progress" inside
+   * the client until garbage collection, and makes every later COMMIT on that connection fail.
+   */
+  async reconnect() {
+    await this.client.reconnect();
+    this.#fresh = true;
+  }
+
   async begin() {
     if (this.#fresh) await this.#applyPragmas();
     const tx = await this.client.transaction("write");
@@ -127,11 +144,11 @@ class PragmaConnection {
 }
 
 /** BEGIN IMMEDIATE on the writer's own connection, retried on SQLITE_BUSY from timers. */
-async function localTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Promise<T>): Promise<T> {
-  await retryWhileBusy(() => conn.sql.run("BEGIN IMMEDIATE"));
+async function localTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Promise<T>, onBusy?: () => void) {
+  await retryWhileBusy(() => conn.sql.run("BEGIN IMMEDIATE"), () => (onBusy?.(), conn.reconnect()));
   try {
     const result = await work(conn.sql);
-    await retryWhileBusy(() => conn.sql.run("COMMIT"));
+    await conn.sql.run("COMMIT");
     return result;
   } catch (error) {
     await conn.sql.run("ROLLBACK").catch(() => {});
@@ -139,8 +156,8 @@ async function localTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Pr
   }
 }
 
-async function clientTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Promise<T>): Promise<T> {
-  const tx = await retryWhileBusy(() => conn.begin());
+async function clientTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Promise<T>, onBusy?: () => void) {
+  const tx = await retryWhileBusy(() => conn.begin(), async () => onBusy?.());
   try {
     const result = await work(sqlOf(tx));
     await tx.commit();
@@ -154,12 +171,13 @@ async function clientTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => P
 }
 
 /** Retries `attempt` while the database is locked by someone else, yielding to the event loop between tries. */
-export async function retryWhileBusy<T>(attempt: () => Promise<T>): Promise<T> {
+export async function retryWhileBusy<T>(attempt: () => Promise<T>, afterBusy?: () => Promise<void>): Promise<T> {
   for (let delay = 1;; delay = Math.min(delay * 2, BUSY_BACKOFF_MAX_MS)) {
     try {
       return await attempt();
     } catch (error) {
       if (!isBusy(error)) throw error;
+      await afterBusy?.();
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

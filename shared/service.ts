@@ -95,13 +95,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
         if (stopping) throw error;
         pending[stage] = (error as Error).message;
         log.error(`Start-up stage "${stage}" failed; retrying`, { error: (error as Error).message, retry_ms: delay });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        for (let slept = 0; slept < delay && !stopping; slept += 50) await new Promise((r) => setTimeout(r, 50));
       }
     }
   };
 
   const started = (async () => {
-    db = await retry("database", () => openDatabase(config, log));
+    db = await retry("database", () => openDatabase(config, log, { onBusyRetry: () => metrics.busyRetries.inc() }));
     log.info("Database open", { mode: db.mode, url: db.mode === "remote" ? "(remote)" : databaseUrl(config) });
     const migrations = await loadMigrations();
     await retry("migrations", () => migrate(db!, migrations, log));
@@ -151,11 +151,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
     async stop() {
       stopping = true;
       await started.catch(() => {});
-      await router.drain();
+      if (writer) await router.drain();
+      log.debug("Subscriptions drained; events committed");
       for (const sub of discoverySubs) sub.unsubscribe();
       await nats?.nc.drain().catch(() => {});
       await writer?.settled();
       db?.close();
+      log.debug("Database closed");
       await http.shutdown();
       await natsServer?.stop();
       log.info("Stopped");

@@ -55,7 +55,11 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -92,4 +96,14 @@ export function http(service: Service, path: string, init?: RequestInit): Promis
 export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
   const path = await Deno.makeTempDir({ prefix: "rosey-db-test-" });
   return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}) };
+}
+
+/** Rows in `table` (0 while it does not exist yet). `table` is a test constant, never input. */
+export async function countRows(service: Service, table: string): Promise<number> {
+  const db = service.db();
+  if (!db) return 0;
+  const exists = await db.read.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]);
+  if (exists.length === 0) return 0;
+  const [{ n }] = await db.read.query<{ n: number }>(`SELECT count(*) AS n FROM "${table}"`);
+  return n;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { http, json, request, startTestService, waitFor } from "../_helpers.ts";
+import { countRows, http, json, request, startTestService, tempDir, waitFor } from "../_helpers.ts";
 
 Deno.test("router serves nested paths, [name] tokens and skips _ and _test files", async () => {
   await using t = await startTestService();
@@ -112,23 +112,25 @@ Deno.test("1,000 malformed events of varied kinds: no crash, rows + dead letters
   assert.match(text, /rosey_db_messages_total\{subject="note.add",outcome="dead_letter"\} 100/);
 });
 
-Deno.test("a batch with one failing event commits all the others", async () => {
-  await using t = await startTestService();
-  for (let i = 0; i < 50; i++) t.nc.publish("rosey.db.note.add", json({ text: i === 25 ? "fail" : `n${i}` }));
+Deno.test("a batch with failing events (a throw, a constraint violation) commits all the others", async () => {
+  await using dir = await tempDir();
+  await using t = await startTestService({ env: { DATABASE_URL: `file:${dir.path}/batch.db` } });
+  const failing: Record<number, string> = { 10: "null", 25: "fail" };
+  for (let i = 0; i < 50; i++) t.nc.publish("rosey.db.note.add", json({ text: failing[i] ?? `n${i}` }));
   await t.nc.flush();
   const db = t.service.db()!;
-  await waitFor(async () => {
-    const [{ n }] = await db.read.query<{ n: number }>(
-      "SELECT (SELECT count(*) FROM notes) + (SELECT count(*) FROM dead_letters) AS n",
-    );
-    return n === 50;
-  });
+  await waitFor(async () => await countRows(t.service, "notes") + await countRows(t.service, "dead_letters") === 50);
   const notes = await db.read.query<{ text: string }>("SELECT text FROM notes ORDER BY id");
-  assert.deepEqual(notes.map((n) => n.text), Array.from({ length: 50 }, (_, i) => `n${i}`).filter((t) => t !== "n25"));
-  const dead = await db.read.query<{ payload: Uint8Array; error: string }>("SELECT payload, error FROM dead_letters");
-  assert.equal(dead.length, 1);
-  assert.equal(new TextDecoder().decode(dead[0].payload as unknown as ArrayBuffer), '{"text":"fail"}');
-  assert.match(dead[0].error, /refused/);
+  assert.deepEqual(
+    notes.map((n) => n.text),
+    Array.from({ length: 50 }, (_, i) => `n${i}`).filter((_, i) => !failing[i]),
+  );
+  const dead = await db.read.query<{ payload: ArrayBuffer; error: string }>(
+    "SELECT payload, error FROM dead_letters ORDER BY id",
+  );
+  assert.deepEqual(dead.map((d) => new TextDecoder().decode(d.payload)), ['{"text":"null"}', '{"text":"fail"}']);
+  assert.match(dead[0].error, /NOT NULL constraint failed/);
+  assert.match(dead[1].error, /refused/);
   const sizes = await (await http(t.service, "/metrics")).text();
   assert.match(sizes, /rosey_db_batch_size_count\{subject="note.add"\} \d+/);
 });

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { createClient } from "@libsql/client";
+import { connect } from "@nats-io/transport-node";
+import { freePort } from "../../shared/nats_server.ts";
+import {
+  countRows,
+  FIXTURE_FUNCTIONS,
+  http,
+  json,
+  startNats,
+  startTestService,
+  tempDir,
+  waitFor,
+} from "../_helpers.ts";
+
+Deno.test("after nats-server restarts, /ready goes 503 then 200 by itself and new events are stored", async () => {
+  const port = freePort();
+  let nats = await startNats({ port });
+  await using t = await startTestService({ nats });
+  await nats.stop();
+  await waitFor(async () => (await http(t.service, "/ready")).status === 503, 10_000, "/ready 503");
+  const body = await (await http(t.service, "/ready")).json() as { reasons: string[] };
+  assert.ok(body.reasons.includes("nats: disconnected"), body.reasons.join(" | "));
+  nats = await startNats({ port });
+  try {
+    await waitFor(async () => (await http(t.service, "/ready")).status === 200, 15_000, "/ready 200");
+    const nc = await connect({ servers: nats.url });
+    for (let i = 0; i < 100; i++) nc.publish("rosey.db.note.add", json({ text: `after ${i}` }));
+    await nc.flush();
+    await waitFor(async () => await countRows(t.service, "notes") === 100, 10_000, "100 notes");
+    await nc.close();
+    assert.match(await (await http(t.service, "/metrics")).text(), /^rosey_db_nats_reconnects_total 1$/m);
+  } finally {
+    await nats.stop();
+  }
+});
+
+Deno.test("SIGTERM while events are queued commits everything received, then exits 0", async () => {
+  await using nats = await startNats();
+  await using dir = await tempDir();
+  const path = `${dir.path}/sigterm.db`;
+  const httpPort = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "shared/main.ts", "--db-path", path, "--nats-url", nats.url],
+    env: { HTTP_PORT: String(httpPort), FUNCTIONS_DIR: FIXTURE_FUNCTIONS, LOG_LEVEL: "ERROR" },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const base = `http://127.0.0.1:${httpPort}`;
+  await waitFor(
+    async () => (await fetch(base + "/ready").catch(() => undefined))?.status === 200,
+    20_000,
+    "service ready",
+  );
+
+  // Hold the write lock so that every event stays queued in the writer.
+  const other = createClient({ url: `file:${path}` });
+  await other.execute("BEGIN IMMEDIATE");
+  const nc = await connect({ servers: nats.url });
+  const total = 3000;
+  for (let i = 0; i < total; i++) nc.publish("rosey.db.note.add", json({ text: `queued ${i}` }));
+  await nc.flush();
+  await waitFor(
+    async () => {
+      const text = await (await fetch(base + "/metrics")).text();
+      return Number(/^rosey_db_writer_queue_depth (\d+)$/m.exec(text)?.[1]) === total;
+    },
+    20_000,
+    "all events queued",
+  );
+  child.kill("SIGTERM");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await other.execute("ROLLBACK");
+  const status = await child.status;
+  assert.equal(status.code, 0);
+  const [{ n }] = (await other.execute("SELECT count(*) AS n FROM notes")).rows as unknown as { n: number }[];
+  assert.equal(n, total);
+  other.close();
+  await nc.close();
+});
