@@ -157,7 +157,7 @@ async function localTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Pr
 }
 
 async function clientTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Promise<T>, onBusy?: () => void) {
-  const tx = await retryWhileBusy(() => conn.begin(), async () => onBusy?.());
+  const tx = await retryWhileBusy(() => conn.begin(), () => Promise.resolve(onBusy?.()));
   try {
     const result = await work(sqlOf(tx));
     await tx.commit();

@@ -117,3 +117,6 @@ function collect(stream: ReadableStream<Uint8Array>): () => Promise<string> {
     return text;
   };
 }
+
+// `deno run shared/nats_server.ts` makes sure nats-server is installed, as the test task does first.
+if (import.meta.main) console.log(`nats-server: ${await findNatsServer(true)}`);
