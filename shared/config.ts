@@ -57,6 +57,12 @@ export const ConfigSchema = z.object({
   METRICS_TOKEN: optionalText.describe("Bearer token required by /metrics (or METRICS_TOKEN_FILE)"),
   LOG_LEVEL: logLevel.default("INFO").describe("DEBUG, INFO, WARNING or ERROR"),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json").describe("Log line format"),
+  MAINTENANCE_INTERVAL: seconds.default(3600).describe("Seconds between maintenance runs (0 disables the timer)"),
+  RETENTION_RECENT_CHAT_HOURS: int(1).default(150).describe("Recent chat kept, in hours"),
+  RETENTION_USER_COUNT_DAYS: int(1).default(30).describe("User-count history kept, in days"),
+  RETENTION_SENT_OUTBOUND_DAYS: int(1).default(7).describe("Sent outbound messages kept, in days"),
+  RETENTION_REVOKED_TOKENS_DAYS: int(1).default(90).describe("Revoked API tokens kept, in days"),
+  RETENTION_DEAD_LETTERS_DAYS: int(1).default(30).describe("Dead letters kept, in days"),
   SHUTDOWN_TIMEOUT_MS: int(0).default(30_000).describe("Longest graceful shutdown before forcing exit"),
 });
 

@@ -14,6 +14,8 @@ export interface Database {
   readonly read: Sql;
   /** Runs `work` in one write transaction; waits for the write lock without blocking the event loop. */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Runs `work` on the writer's connection outside a transaction (VACUUM). */
+  withoutTransaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
   /** Resolves when the database answers `SELECT 1` (and, for a replica, its last sync succeeded). */
   ping(): Promise<void>;
   /** Path of the local file, when there is one. */
@@ -84,6 +86,7 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
     transaction: local
       ? (work) => localTransaction(writer, work, options.onBusyRetry)
       : (work) => clientTransaction(writer, work, options.onBusyRetry),
+    withoutTransaction: (work) => work(writer.sql),
     async ping() {
       await reader.sql.query("SELECT 1");
       if (syncError) throw new Error(`replica sync failed: ${syncError}`);

@@ -21,10 +21,16 @@ export interface EventContext extends FunctionContext {
   db: Sql;
 }
 
+/** Options of `ctx.write`. */
+export interface WriteOptions {
+  /** false runs the work outside a transaction, for statements such as VACUUM. Default true. */
+  transaction?: boolean;
+}
+
 /** Context of a request handler: `db` reads; `write` runs work in the single writer's transaction. */
 export interface RequestContext extends FunctionContext {
   db: Sql;
-  write<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  write<T>(work: (tx: Sql) => Promise<T>, options?: WriteOptions): Promise<T>;
 }
 
 const brand = Symbol.for("rosey-db.function");

@@ -77,10 +77,33 @@ export class Router {
     await this.options.writer.settled();
   }
 
+  /** Runs a request function in-process (the maintenance timer), with the same validation as over NATS. */
+  async call(subject: string, input: unknown): Promise<unknown> {
+    const route = this.routes.find((r) => r.subject === subject && r.fn.kind === "request");
+    if (!route) throw new Error(`No request function serves "${subject}"`);
+    const fn = route.fn as RequestFunction;
+    const parsed = fn.input.safeParse(input);
+    if (!parsed.success) throw new ServiceError(400, `Invalid input: ${parsed.error.message}`);
+    return await fn.handle(parsed.data, this.#requestContext(route, route.fullSubject));
+  }
+
+  #requestContext(route: Route, subject: string): RequestContext {
+    const { config, db, writer, log } = this.options;
+    return {
+      db: db.read,
+      write: (work, options) => writer.run(work, options),
+      subject,
+      params: this.#params(route, subject),
+      receivedAt: Math.floor(Date.now() / 1000),
+      config,
+      log,
+    };
+  }
+
   /** Counts an event's final outcome; called by the writer after commit. */
   recordEventOutcome(subject: string, outcome: "ok" | "dead_letter", code?: string, error?: string): void {
     const route = this.#routeOf(subject);
-    const label = outcome === "dead_letter" && code !== "handler_error" ? "invalid" : outcome;
+    const label = outcome === "dead_letter" && (code === "invalid_input" || code === "too_large") ? "invalid" : outcome;
     this.options.metrics.messages.inc({ subject: route?.subject ?? subject, outcome: label });
     if (outcome === "dead_letter") {
       this.options.metrics.deadLetters.inc({ subject: route?.subject ?? subject, code: code ?? "" });
@@ -141,23 +164,14 @@ export class Router {
   }
 
   async #onRequest(route: Route, fn: RequestFunction, msg: Msg) {
-    const { config, db, writer, metrics, log } = this.options;
+    const { config, writer, metrics, log } = this.options;
     const started = performance.now();
     let failure: ServiceError | undefined;
     try {
       const input = decodeInput(fn.input, msg.data, config.MAX_PAYLOAD_BYTES);
       // Read-your-writes: events received before this request are committed before it reads.
       await writer.settled();
-      const ctx: RequestContext = {
-        db: db.read,
-        write: (work) => writer.run(work),
-        subject: msg.subject,
-        params: this.#params(route, msg.subject),
-        receivedAt: Math.floor(Date.now() / 1000),
-        config,
-        log,
-      };
-      const output = await fn.handle(input, ctx);
+      const output = await fn.handle(input, this.#requestContext(route, msg.subject));
       msg.respond(JSON.stringify(output));
     } catch (error) {
       failure = toServiceError(error);

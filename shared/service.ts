@@ -45,6 +45,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   let natsServer: NatsServer | undefined;
   let discoverySubs: Subscription[] = [];
   let stopping = false;
+  let maintenanceTimer: ReturnType<typeof setInterval> | undefined;
   const pending = { database: "opening", migrations: "not applied yet", nats: "connecting" } as Record<
     string,
     string | undefined
@@ -119,6 +120,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       description: "NATS database service for chat bots",
       endpoints: router.routes.map((r) => r.stats),
     });
+    maintenanceTimer = scheduleMaintenance();
     log.info("Serving", {
       id,
       functions: router.routes.length,
@@ -127,6 +129,18 @@ export async function startService(config: Config, log: Logger): Promise<Service
     });
   })();
   started.catch((error) => log.error("Start-up failed", { error: (error as Error).message }));
+
+  function scheduleMaintenance() {
+    const served = router.routes.some((r) => r.subject === "admin.maintenance");
+    if (!served || config.MAINTENANCE_INTERVAL === 0) return undefined;
+    return setInterval(async () => {
+      try {
+        log.info("Maintenance done", (await router.call("admin.maintenance", {})) as Record<string, unknown>);
+      } catch (error) {
+        log.error("Maintenance failed", { error: (error as Error).message });
+      }
+    }, config.MAINTENANCE_INTERVAL * 1000);
+  }
 
   async function embeddedNats(): Promise<string> {
     const port = config.NATS_EMBEDDED_PORT;
@@ -150,6 +164,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     notReady,
     async stop() {
       stopping = true;
+      clearInterval(maintenanceTimer);
       await started.catch(() => {});
       if (writer) await router.drain();
       log.debug("Subscriptions drained; events committed");

@@ -5,8 +5,8 @@
  * neighbours commit.
  */
 import type { Database } from "./db.ts";
-import { isBusy } from "./errors.ts";
-import type { EventContext, EventFunction } from "./function.ts";
+import { isBusy, ServiceError } from "./errors.ts";
+import type { EventContext, EventFunction, WriteOptions } from "./function.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { Sql } from "./sql.ts";
@@ -34,6 +34,7 @@ export interface DeadLetterEntry {
 interface WorkEntry {
   kind: "work";
   work: (tx: Sql) => Promise<unknown>;
+  transaction: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -84,9 +85,10 @@ export class Writer {
   }
 
   /** Runs `work` in its own write transaction, after everything queued before it. */
-  run<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+  run<T>(work: (tx: Sql) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    const transaction = options.transaction ?? true;
     return new Promise<T>((resolve, reject) => {
-      this.#push({ kind: "work", work, resolve: resolve as (value: unknown) => void, reject });
+      this.#push({ kind: "work", work, transaction, resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
@@ -143,7 +145,8 @@ export class Writer {
     const first = batch[0];
     if (first.kind === "work") {
       try {
-        first.resolve(await this.db.transaction(first.work));
+        const run = first.transaction ? this.db.transaction(first.work) : this.db.withoutTransaction(first.work);
+        first.resolve(await run);
       } catch (error) {
         if (!isBusy(error)) return first.reject(error);
         throw error;
@@ -208,7 +211,7 @@ export class Writer {
             await insertDeadLetter(tx, {
               subject: entry.subject,
               raw: entry.raw,
-              code: "handler_error",
+              code: failureCode(error),
               error: (error as Error).message ?? String(error),
               receivedAt,
             });
@@ -236,7 +239,7 @@ export class Writer {
       if (entry.kind === "dead_letter") return onOutcome(entry.subject, "dead_letter", entry.code, entry.error);
       const error = failed?.get(i);
       if (error === undefined) onOutcome(entry.subject, "ok");
-      else onOutcome(entry.subject, "dead_letter", "handler_error", (error as Error).message);
+      else onOutcome(entry.subject, "dead_letter", failureCode(error), (error as Error).message);
     });
   }
 
@@ -250,6 +253,11 @@ export class Writer {
     }
     this.#waiters = still;
   }
+}
+
+/** The dead-letter code of a handler failure: a ServiceError's own code, else "handler_error". */
+function failureCode(error: unknown): string {
+  return error instanceof ServiceError ? error.code : "handler_error";
 }
 
 function sameRun(a: EventEntry, b: EventEntry | DeadLetterEntry) {

@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { defineEvent } from "../../shared/function.ts";
+import { eventTime, Timestamp, Username } from "../_event.ts";
+
+export default defineEvent({
+  description: "A user action (kick, ban, mode change, …) to keep in the audit log",
+  input: z.object({
+    username: Username,
+    action_type: z.string().trim().min(1, "must not be empty"),
+    details: z.union([z.string(), z.number(), z.boolean()]).transform(String).nullable().optional(),
+    timestamp: Timestamp,
+  }),
+  async handle(input, ctx) {
+    await ctx.db.run("INSERT INTO user_actions (timestamp, username, action_type, details) VALUES (?, ?, ?, ?)", [
+      eventTime(input, ctx),
+      input.username,
+      input.action_type,
+      input.details ?? null,
+    ]);
+  },
+});

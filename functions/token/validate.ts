@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { defineRequest } from "../../shared/function.ts";
+import { hashToken } from "../../shared/token_hash.ts";
+
+export default defineRequest({
+  description: "Whether a token is valid (exists, not revoked); records its use",
+  input: z.object({ token: z.string().min(1, "must not be empty").max(200) }),
+  output: z.object({ valid: z.boolean() }),
+  async handle(input, ctx) {
+    const hash = await hashToken(input.token);
+    const { changes } = await ctx.write((tx) =>
+      tx.run("UPDATE api_tokens SET last_used = ? WHERE token = ? AND coalesce(revoked, 0) = 0", [ctx.receivedAt, hash])
+    );
+    return { valid: changes > 0 };
+  },
+});
