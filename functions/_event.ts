@@ -8,6 +8,12 @@ export const Timestamp = z.number().finite().nonnegative().optional();
 /** A non-empty user name. */
 export const Username = z.string().trim().min(1, "must not be empty");
 
+/** Chat text: non-empty, without NUL characters (libSQL would cut the text at the first one). */
+export const ChatText = z.string().min(1, "must not be empty").refine(
+  (s) => !s.includes("\0"),
+  "must not contain NUL characters",
+);
+
 /** The event's own `timestamp` when it has one, else the receive time; whole Unix seconds. */
 export function eventTime(input: { timestamp?: number }, ctx: FunctionContext): number {
   return Math.floor(input.timestamp ?? ctx.receivedAt);

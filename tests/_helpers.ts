@@ -107,3 +107,39 @@ export async function countRows(service: Service, table: string): Promise<number
   const [{ n }] = await db.read.query<{ n: number }>(`SELECT count(*) AS n FROM "${table}"`);
   return n;
 }
+
+/** Starts a service serving the real `functions/` on `:memory:` (or `env.DATABASE_URL`). */
+export function startRosey(env: Record<string, string> = {}): Promise<TestService> {
+  return startTestService({ env: { FUNCTIONS_DIR: "functions", MAINTENANCE_INTERVAL: "0", ...env } });
+}
+
+/** Publishes each payload as an event on `rosey.db.<subject>` and flushes. */
+export async function publish(t: TestService, subject: string, ...payloads: unknown[]): Promise<void> {
+  for (const payload of payloads) t.nc.publish(`rosey.db.${subject}`, json(payload));
+  await t.nc.flush();
+}
+
+/** A successful request's reply on `rosey.db.<subject>`; throws with the service's error otherwise. */
+export async function ask<T = unknown>(t: TestService, subject: string, body: unknown = {}): Promise<T> {
+  const reply = await request(t.nc, `rosey.db.${subject}`, body);
+  if (reply.errorCode) throw new Error(`${subject} failed with ${reply.errorCode}: ${reply.error}`);
+  return reply.data as T;
+}
+
+/**
+ * Rows of a query on the service's database, read after every event published before the
+ * call is committed (a request is answered only after the events received before it).
+ */
+export async function rows<T = Record<string, unknown>>(
+  t: TestService,
+  sql: string,
+  args: (string | number)[] = [],
+): Promise<T[]> {
+  await ask(t, "status.get");
+  return t.service.db()!.read.query<T>(sql, args);
+}
+
+/** Unix seconds now. */
+export function now(): number {
+  return Math.floor(Date.now() / 1000);
+}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineEvent } from "../../shared/function.ts";
-import { eventTime, insertRows, Timestamp, Username } from "../_event.ts";
+import { ChatText, eventTime, insertRows, Timestamp, Username } from "../_event.ts";
 
 const COUNT_LINES = `INSERT INTO user_stats (username, first_seen, last_seen, total_chat_lines, total_time_connected)
   VALUES (?, ?, ?, ?, 0)
@@ -15,7 +15,7 @@ function isServer(username: string) {
 
 export default defineEvent({
   description: "A chat message: count the user's line, keep the message in recent chat (unless from the server)",
-  input: z.object({ username: Username, message: z.string().min(1, "must not be empty"), timestamp: Timestamp }),
+  input: z.object({ username: Username, message: ChatText, timestamp: Timestamp }),
   async handle(input, ctx) {
     const t = eventTime(input, ctx);
     await ctx.db.run(COUNT_LINES, [input.username, t, t, 1]);

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function.ts";
+import { ChatText } from "../../_event.ts";
 
 export default defineRequest({
   description: "Queue a message for the bot to send; replies with its id",
-  input: z.object({ message: z.string().min(1, "must not be empty") }),
+  input: z.object({ message: ChatText }),
   output: z.object({ id: z.number() }),
   async handle(input, ctx) {
     const { lastInsertRowid } = await ctx.write((tx) =>
