@@ -11,6 +11,7 @@ import { loadMigrations, migrate } from "./migrate.ts";
 import { connectNats, type NatsLink } from "./nats.ts";
 import { accepts, type NatsServer, startNatsServer } from "./nats_server.ts";
 import { Router, routesOf } from "./router.ts";
+import type { Sql } from "./sql.ts";
 import { Writer } from "./writer.ts";
 
 /** A running rosey-db instance. */
@@ -26,6 +27,8 @@ export interface Service {
   db(): Database | undefined;
   /** Reasons the service is not ready; empty when it is. */
   notReady(): Promise<string[]>;
+  /** Runs `work` through the single writer, after everything queued before it. */
+  write<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
   /** Drains subscriptions, commits everything received, closes the database and the HTTP server. */
   stop(): Promise<void>;
 }
@@ -162,6 +165,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     router,
     db: () => db,
     notReady,
+    write: (work) => writer!.run(work),
     async stop() {
       stopping = true;
       clearInterval(maintenanceTimer);

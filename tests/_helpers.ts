@@ -139,6 +139,12 @@ export async function rows<T = Record<string, unknown>>(
   return t.service.db()!.read.query<T>(sql, args);
 }
 
+/** Runs a statement through the service's writer once every event published before the call is committed. */
+export async function writeSql(t: TestService, sql: string, args: (string | number | null)[] = []): Promise<void> {
+  await ask(t, "status.get");
+  await t.service.write((tx) => tx.run(sql, args));
+}
+
 /** Unix seconds now. */
 export function now(): number {
   return Math.floor(Date.now() / 1000);
