@@ -30,13 +30,13 @@ export interface TestServiceOptions {
 /** Starts nats-server (unless given) and a service on `:memory:` serving the fixture functions by default. */
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const nats = options.nats ?? await startNats();
-  const env = {
+  const env: Record<string, string> = {
     NATS_URL: nats.url,
-    DATABASE_URL: ":memory:",
     HTTP_PORT: "0",
     FUNCTIONS_DIR: FIXTURE_FUNCTIONS,
     ...options.env,
   };
+  if (!env.DATABASE_PATH && !env.DATABASE_URL) env.DATABASE_URL = ":memory:";
   const log = options.log ??
     (Deno.env.get("TEST_LOG") ? createLogger({ level: "DEBUG", format: "pretty" }) : silentLogger);
   const service = await startService(loadConfig(env), log);
