@@ -87,7 +87,7 @@ Deno.test("/ready names an embedded replica whose primary is unreachable", async
   const service = await startService(config, silentLogger);
   const reasons = await waitFor(async () => {
     const body = await (await http(service, "/ready")).json() as { reasons?: string[] };
-    return body.reasons?.find((r) => r.startsWith("database: "));
+    return body.reasons?.find((r) => r.startsWith("database: sync error"));
   });
   assert.match(reasons, /^database: sync error: .*Connection refused/);
   await service.stop();
