@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createClient } from "@libsql/client";
 import { connect } from "@nats-io/transport-node";
-import { freePort } from "../../shared/nats_server.ts";
+import { accepts, freePort } from "../../shared/nats_server.ts";
 import {
   countRows,
   FIXTURE_FUNCTIONS,
@@ -77,4 +77,29 @@ Deno.test("SIGTERM while events are queued commits everything received, then exi
   assert.equal(n, total);
   other.close();
   await nc.close();
+});
+
+Deno.test("without NATS_URL the service starts its own nats-server and stops it on SIGTERM", async () => {
+  await using dir = await tempDir();
+  const httpPort = freePort(), natsPort = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "shared/main.ts", "--db-path", `${dir.path}/embedded.db`],
+    env: { HTTP_PORT: String(httpPort), NATS_EMBEDDED_PORT: String(natsPort), LOG_LEVEL: "ERROR" },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const base = `http://127.0.0.1:${httpPort}`;
+  await waitFor(
+    async () => (await fetch(base + "/ready").catch(() => undefined))?.status === 200,
+    20_000,
+    "service ready",
+  );
+  const nc = await connect({ servers: `nats://127.0.0.1:${natsPort}` });
+  const reply = await nc.request("rosey.db.query.user_stats", json({ username: "nobody" }), { timeout: 5000 });
+  assert.deepEqual(reply.json(), { found: false });
+  await nc.close();
+  assert.ok((await Deno.stat(`${dir.path}/nats`)).isDirectory, "JetStream store beside the database");
+  child.kill("SIGTERM");
+  assert.equal((await child.status).code, 0);
+  assert.equal(await accepts(natsPort), false, "the child nats-server is gone");
 });
