@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { createRoseyClient, type RoseyClient, RoseyError } from "../../shared/client.ts";
 import { createLogger } from "../../shared/log.ts";
-import { rows, startRosey, tempDir, type TestService } from "../_helpers.ts";
+import { rows, startRosey, tempDir } from "../_helpers.ts";
 
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
