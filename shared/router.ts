@@ -11,6 +11,8 @@ import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Writer } from "./writer.ts";
 
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** Options for {@linkcode Router}. */
 export interface RouterOptions {
   config: Config;
@@ -136,7 +138,7 @@ export class Router {
   }
 
   #params(route: Route, subject: string): Record<string, string> {
-    if (route.params.size === 0) return {};
+    if (route.params.size === 0) return NO_PARAMS;
     const tokens = subject.split(".");
     const params: Record<string, string> = {};
     for (const [index, name] of route.params) params[name] = tokens[this.#prefixTokens + index];
@@ -144,23 +146,10 @@ export class Router {
   }
 
   #onEvent(route: Route, fn: EventFunction, msg: Msg) {
-    const { config, writer } = this.options;
-    try {
-      const input = decodeInput(fn.input, msg.data, config.MAX_PAYLOAD_BYTES);
-      writer.event({ fn, subject: msg.subject, params: this.#params(route, msg.subject), input, raw: msg.data });
-    } catch (error) {
-      const failure = error instanceof ServiceError ? error : toServiceError(error);
-      const raw = msg.data.length > config.MAX_PAYLOAD_BYTES
-        ? msg.data.subarray(0, config.MAX_PAYLOAD_BYTES)
-        : msg.data;
-      writer.deadLetter({
-        subject: msg.subject,
-        raw,
-        code: failure.code,
-        error: failure.message,
-        receivedAt: Math.floor(Date.now() / 1000),
-      });
-    }
+    // Decoding and validation happen when the writer forms the batch (shared/writer.ts).
+    // Without [name] tokens the subject is the route's own: no need to decode msg.subject per message.
+    const subject = route.params.size === 0 ? route.fullSubject : msg.subject;
+    this.options.writer.event({ fn, subject, params: this.#params(route, subject), raw: msg.data });
   }
 
   async #onRequest(route: Route, fn: RequestFunction, msg: Msg) {

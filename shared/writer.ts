@@ -4,21 +4,27 @@
  * when it wakes are committed together; a failing event becomes a dead letter while its
  * neighbours commit.
  */
+import { setImmediate } from "node:timers";
 import type { Database } from "./db.ts";
-import { isBusy, ServiceError } from "./errors.ts";
+import { decodeInput } from "./decode.ts";
+import { isBusy, ServiceError, toServiceError } from "./errors.ts";
 import type { EventContext, EventFunction, WriteOptions } from "./function.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { Sql } from "./sql.ts";
 
-/** A validated event waiting to be written. */
+/**
+ * An event waiting to be written. Its payload is decoded and validated only when its batch is
+ * formed, so that a backlog holds raw bytes rather than parsed objects.
+ */
 export interface EventEntry {
   kind: "event";
   fn: EventFunction;
   subject: string;
   params: Record<string, string>;
-  input: unknown;
   raw: Uint8Array;
+  /** The validated input, when the caller already has it. */
+  input?: unknown;
 }
 
 /** Input that could not be applied, to be stored in `dead_letters`. */
@@ -62,6 +68,8 @@ const RETRY_MAX_MS = 5000;
 /** Serializes all writes and batches events. */
 export class Writer {
   #queue: Entry[] = [];
+  /** Index of the first entry not yet committed; the array is compacted as it advances. */
+  #head = 0;
   #draining = false;
   #enqueued = 0;
   #committed = 0;
@@ -71,10 +79,10 @@ export class Writer {
 
   /** Entries waiting to be written. */
   get depth(): number {
-    return this.#queue.length;
+    return this.#queue.length - this.#head;
   }
 
-  /** Queues a validated event. */
+  /** Queues an event. */
   event(entry: Omit<EventEntry, "kind">): void {
     this.#push({ kind: "event", ...entry });
   }
@@ -110,13 +118,15 @@ export class Writer {
 
   async #drain() {
     let failures = 0;
-    while (this.#queue.length > 0) {
+    while (this.depth > 0) {
       const batch = this.#takeBatch();
       try {
         await this.#commit(batch);
         failures = 0;
-        this.#queue.splice(0, batch.length);
+        this.#advance(batch.length);
         this.#markCommitted(batch[batch.length - 1].seq!);
+        // Let NATS, HTTP and requests in between batches: the native calls above blocked the loop.
+        if (this.depth > 0) await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
         // The database itself failed (unreachable, disk full): keep the batch and try again.
         failures++;
@@ -133,12 +143,23 @@ export class Writer {
   }
 
   #takeBatch(): Entry[] {
-    const first = this.#queue[0];
-    if (first.kind === "work") return [first];
-    const max = this.options.batchMax ?? this.options.config.BATCH_MAX;
-    let end = 1;
-    while (end < this.#queue.length && end < max && this.#queue[end].kind !== "work") end++;
-    return this.#queue.slice(0, end);
+    const queue = this.#queue, head = this.#head;
+    if (queue[head].kind === "work") return [queue[head]];
+    const max = head + (this.options.batchMax ?? this.options.config.BATCH_MAX);
+    let end = head + 1;
+    while (end < queue.length && end < max && queue[end].kind !== "work") end++;
+    return queue.slice(head, end);
+  }
+
+  #advance(count: number) {
+    this.#head += count;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   async #commit(batch: Entry[]) {
@@ -154,7 +175,7 @@ export class Writer {
       return;
     }
     const receivedAt = Math.floor(Date.now() / 1000);
-    const events = batch as (EventEntry | DeadLetterEntry)[];
+    const events = (batch as (EventEntry | DeadLetterEntry)[]).map((entry) => this.#decode(entry, receivedAt));
     let failed: Map<number, unknown> | undefined;
     try {
       await this.db.transaction((tx) => this.#apply(tx, events, receivedAt, false));
@@ -167,6 +188,26 @@ export class Writer {
       });
     }
     this.#report(events, failed);
+  }
+
+  /** Validates an event's payload; one that does not fit becomes a dead letter. */
+  #decode(entry: EventEntry | DeadLetterEntry, receivedAt: number): EventEntry | DeadLetterEntry {
+    if (entry.kind === "dead_letter" || entry.input !== undefined) return entry;
+    const max = this.options.config.MAX_PAYLOAD_BYTES;
+    try {
+      return { ...entry, input: decodeInput(entry.fn.input, entry.raw, max) };
+    } catch (error) {
+      const failure = toServiceError(error);
+      const raw = entry.raw.length > max ? entry.raw.subarray(0, max) : entry.raw;
+      return {
+        kind: "dead_letter",
+        subject: entry.subject,
+        raw,
+        code: failure.code,
+        error: failure.message,
+        receivedAt,
+      };
+    }
   }
 
   /** Applies the events in arrival order; in isolated mode each in a savepoint, failures recorded as dead letters. */

@@ -1,0 +1,24 @@
+import assert from "node:assert/strict";
+
+Deno.test("deno task bench runs end to end at a small size and writes every figure", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  const { success, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "tests/bench/main.ts"],
+    env: {
+      BENCH_EVENTS: "5000",
+      BENCH_CHAT_ROWS: "2000",
+      BENCH_REQUESTS: "100",
+      BENCH_SECONDS: "0.5",
+      BENCH_CLIENT_EVENTS: "200",
+      BENCH_OUT: out,
+    },
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert.ok(success);
+  assert.match(new TextDecoder().decode(stdout), /^\| figure \| value \|/m);
+  const { results } = JSON.parse(await Deno.readTextFile(out));
+  assert.equal(results.length, 10);
+  for (const r of results) assert.ok(Number.isFinite(r.value) && r.value > 0, r.figure);
+  await Deno.remove(out);
+});

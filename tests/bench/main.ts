@@ -1,0 +1,258 @@
+/**
+ * `deno task bench`: starts its own nats-server and rosey-db on loopback and measures ingest
+ * throughput, request latency and throughput, mixed load, client overhead and memory, each beside
+ * a baseline measured in the same run. Prints a table and writes JSON (BENCH_OUT).
+ *
+ * Sizes come from the environment so that a smoke test can run it small: BENCH_EVENTS (200000),
+ * BENCH_CHAT_ROWS (100000), BENCH_REQUESTS (5000), BENCH_SECONDS (10), BENCH_CLIENT_EVENTS (20000).
+ */
+import { createClient } from "@libsql/client";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { createRoseyClient } from "../../shared/client.ts";
+import { silentLogger } from "../../shared/log.ts";
+import { startNatsServer } from "../../shared/nats_server.ts";
+import { percentile, runScript, type ServiceProcess, sleep, spawnScript, startServiceProcess } from "./_harness.ts";
+
+const size = (name: string, fallback: number) => Number(Deno.env.get(name) ?? fallback);
+const EVENTS = size("BENCH_EVENTS", 200_000);
+const CHAT_ROWS = size("BENCH_CHAT_ROWS", 100_000);
+const REQUESTS = size("BENCH_REQUESTS", 5_000);
+const SECONDS = size("BENCH_SECONDS", 10);
+const CLIENT_EVENTS = size("BENCH_CLIENT_EVENTS", 20_000);
+const OUT = Deno.env.get("BENCH_OUT") ?? "bench-results/latest.json";
+
+interface Row {
+  figure: string;
+  value: number;
+  unit: string;
+  baseline?: { name: string; value: number };
+  ratio?: number;
+  target: string;
+  met: boolean;
+}
+
+const results: Row[] = [];
+function record(row: Omit<Row, "ratio">) {
+  const ratio = row.baseline ? row.value / row.baseline.value : undefined;
+  results.push({ ...row, ratio });
+}
+
+const workDir = await Deno.makeTempDir({ prefix: "rosey-db-bench-" });
+const nats = await startNatsServer({ install: true });
+const encoder = new TextEncoder();
+
+/** Time from the publisher's start until every row is committed, as seen by a separate connection. */
+async function ingest(service: ServiceProcess, dbPath: string, count: number) {
+  const reader = createClient({ url: `file:${dbPath}` });
+  const before = Number((await reader.execute("SELECT count(*) AS n FROM recent_chat")).rows[0].n);
+  const started = performance.now();
+  const publisher = runScript<{ seconds: number }>("publish.ts", [nats.url, "rosey.db.message.log", String(count)]);
+  for (;;) {
+    await sleep(20);
+    const n = Number((await reader.execute("SELECT max(id) AS n FROM recent_chat")).rows[0].n ?? 0) - before;
+    if (n >= count) break;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await publisher;
+  reader.close();
+  return { seconds, rate: count / seconds, peakRss: await service.peakRss() };
+}
+
+async function sequentialLatency(nc: NatsConnection, subject: string, body: unknown, count: number) {
+  const payload = encoder.encode(JSON.stringify(body));
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await nc.request(subject, payload, { timeout: 5000 });
+    times.push(performance.now() - started);
+  }
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+async function throughput(nc: NatsConnection, subject: string, body: unknown, inFlight: number, seconds: number) {
+  const payload = encoder.encode(JSON.stringify(body));
+  let replies = 0;
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (performance.now() < end) {
+      await nc.request(subject, payload, { timeout: 5000 });
+      replies++;
+    }
+  }));
+  return replies / seconds;
+}
+
+async function seedChat(dbPath: string, rows: number) {
+  const db = createClient({ url: `file:${dbPath}` });
+  const now = Math.floor(Date.now() / 1000);
+  await db.execute("BEGIN");
+  for (let i = 0; i < rows; i += 500) {
+    const n = Math.min(500, rows - i);
+    const args = Array.from(
+      { length: n },
+      (_, j) => [now - rows + i + j, `user${(i + j) % 50}`, `seeded message ${i + j}`],
+    ).flat();
+    await db.execute({
+      sql: `INSERT INTO recent_chat (timestamp, username, message) VALUES ${Array(n).fill("(?, ?, ?)").join(", ")}`,
+      args,
+    });
+  }
+  for (let i = 0; i < 200; i++) {
+    await db.execute({
+      sql: "INSERT INTO outbound_messages (timestamp, message) VALUES (?, ?)",
+      args: [now - 200 + i, `queued ${i}`],
+    });
+  }
+  await db.execute("COMMIT");
+  db.close();
+}
+
+try {
+  // Ingest, its limit, and memory.
+  const ingestDb = `${workDir}/ingest.db`;
+  let service = await startServiceProcess(nats.url, ingestDb);
+  const ingested = await ingest(service, ingestDb, EVENTS);
+  await service.stop();
+  const limit = await runScript<{ seconds: number }>("direct_insert.ts", [`${workDir}/limit.db`, String(EVENTS)]);
+  record({
+    figure: "ingest (message.log, end to end)",
+    value: ingested.rate,
+    unit: "events/s",
+    target: ">= 100000",
+    met: ingested.rate >= 100_000,
+  });
+  record({
+    figure: "ingest vs limit",
+    value: ingested.rate,
+    unit: "events/s",
+    baseline: { name: "multi-row INSERT straight into libSQL", value: EVENTS / limit.seconds },
+    target: "ratio >= 0.25",
+    met: ingested.rate / (EVENTS / limit.seconds) >= 0.25,
+  });
+  record({
+    figure: "peak RSS during ingest",
+    value: ingested.peakRss / 2 ** 20,
+    unit: "MiB",
+    target: "<= 200",
+    met: ingested.peakRss <= 200 * 2 ** 20,
+  });
+
+  // Requests on a table of CHAT_ROWS messages.
+  const requestDb = `${workDir}/requests.db`;
+  service = await startServiceProcess(nats.url, requestDb);
+  await service.stop();
+  await seedChat(requestDb, CHAT_ROWS);
+  service = await startServiceProcess(nats.url, requestDb);
+  const echo = await spawnScript("echo.ts", [nats.url, "bench.echo"]);
+  const nc = await connect({ servers: nats.url });
+  await sequentialLatency(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, Math.min(500, REQUESTS)); // warm-up
+  const bare = await sequentialLatency(nc, "bench.echo", {}, REQUESTS);
+  const chat = await sequentialLatency(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, REQUESTS);
+  const outbound = await sequentialLatency(nc, "rosey.db.messages.outbound.get", {}, REQUESTS);
+  for (
+    const [name, figures] of [["stats.recent_chat.get {limit:20}", chat], ["messages.outbound.get", outbound]] as const
+  ) {
+    record({
+      figure: `${name} p50`,
+      value: figures.p50,
+      unit: "ms",
+      baseline: { name: "bare NATS request-reply p50", value: bare.p50 },
+      target: "<= 0.3",
+      met: figures.p50 <= 0.3,
+    });
+    record({
+      figure: `${name} p99`,
+      value: figures.p99,
+      unit: "ms",
+      baseline: { name: "bare NATS request-reply p99", value: bare.p99 },
+      target: "<= 1",
+      met: figures.p99 <= 1,
+    });
+  }
+  const bareRate = await throughput(nc, "bench.echo", {}, 64, SECONDS);
+  const rate = await throughput(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, 64, SECONDS);
+  record({
+    figure: "request throughput, 64 in flight",
+    value: rate,
+    unit: "replies/s",
+    baseline: { name: "bare NATS responder", value: bareRate },
+    target: ">= 20000",
+    met: rate >= 20_000,
+  });
+
+  // Mixed: ingest at full speed while 8 clients send requests.
+  const clients = await Promise.all(Array.from({ length: 8 }, () => connect({ servers: nats.url })));
+  const mixedTimes: number[] = [];
+  let ingesting = true;
+  const payload = encoder.encode(JSON.stringify({ limit: 20 }));
+  const requesters = clients.map(async (client) => {
+    while (ingesting) {
+      const started = performance.now();
+      await client.request("rosey.db.stats.recent_chat.get", payload, { timeout: 10_000 });
+      mixedTimes.push(performance.now() - started);
+    }
+  });
+  await ingest(service, requestDb, EVENTS);
+  ingesting = false;
+  await Promise.all(requesters);
+  const quiet = await sequentialLatency(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, Math.min(1000, REQUESTS));
+  record({
+    figure: "request p99 under full ingest (8 clients)",
+    value: percentile(mixedTimes, 99),
+    unit: "ms",
+    baseline: { name: "same request p99 without ingest", value: quiet.p99 },
+    target: "<= 5",
+    met: percentile(mixedTimes, 99) <= 5,
+  });
+  await Promise.all(clients.map((c) => c.close()));
+  echo.kill("SIGTERM");
+  await echo.status;
+
+  // Client overhead: what one event costs the bot.
+  const viaNats = createRoseyClient({ nc, log: silentLogger });
+  let started = performance.now();
+  for (let i = 0; i < CLIENT_EVENTS; i++) await viaNats.logMessage({ username: "bench", message: `client ${i}` });
+  await nc.flush();
+  const publishMicros = ((performance.now() - started) * 1000) / CLIENT_EVENTS;
+  const direct = createRoseyClient({ env: { DATABASE_PATH: `${workDir}/direct.db` }, log: silentLogger });
+  const directEvents = Math.max(100, Math.floor(CLIENT_EVENTS / 10));
+  await direct.logMessage({ username: "bench", message: "open" });
+  started = performance.now();
+  for (let i = 0; i < directEvents; i++) await direct.logMessage({ username: "bench", message: `direct ${i}` });
+  const directMicros = ((performance.now() - started) * 1000) / directEvents;
+  direct.close();
+  record({
+    figure: "client cost per event: publish",
+    value: publishMicros,
+    unit: "µs",
+    baseline: { name: "direct embedded call (commits each event)", value: directMicros },
+    target: "publish <= direct",
+    met: publishMicros <= directMicros,
+  });
+  await nc.close();
+  await service.stop();
+} finally {
+  await nats.stop();
+  await Deno.remove(workDir, { recursive: true }).catch(() => {});
+}
+
+const fmt = (n: number | undefined) => n === undefined ? "" : n >= 100 ? n.toFixed(0) : n.toFixed(3);
+console.log("| figure | value | unit | baseline | baseline value | ratio | target | met |");
+console.log("|---|---|---|---|---|---|---|---|");
+for (const r of results) {
+  console.log(
+    `| ${r.figure} | ${fmt(r.value)} | ${r.unit} | ${r.baseline?.name ?? ""} | ${fmt(r.baseline?.value)} | ${
+      fmt(r.ratio)
+    } | ${r.target} | ${r.met ? "yes" : "no"} |`,
+  );
+}
+await Deno.mkdir(OUT.replace(/\/[^/]*$/, ""), { recursive: true }).catch(() => {});
+await Deno.writeTextFile(
+  OUT,
+  JSON.stringify(
+    { at: new Date().toISOString(), sizes: { EVENTS, CHAT_ROWS, REQUESTS, SECONDS, CLIENT_EVENTS }, results },
+    null,
+    2,
+  ),
+);
+console.log(`written: ${OUT}`);
