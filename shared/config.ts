@@ -38,8 +38,11 @@ export const ConfigSchema = z.object({
     "Comma-separated globs of subjects (without prefix) this instance serves",
   ),
   FUNCTIONS_DIR: z.string().min(1).default("functions").describe("Directory of function files"),
+  READ_AFTER_WRITE_MS: int(0, 60_000).default(5).describe(
+    "How long a request waits for events published before it to be committed (0: never waits)",
+  ),
   MAX_PAYLOAD_BYTES: int(1).default(256 * KIB).describe("Largest accepted message payload"),
-  BATCH_MAX: int(1, 100_000).default(2000).describe("Most events committed in one write transaction"),
+  BATCH_MAX: int(1, 100_000).default(500).describe("Most events committed in one write transaction"),
   DATABASE_URL: z.string().min(1).optional().describe(
     "file:…, :memory:, libsql://… or http(s)://… (default file:data/rosey.db)",
   ),

@@ -103,8 +103,8 @@ export class Metrics {
     `${PREFIX}dead_letters_total`,
     "Events stored as dead letters by subject and error code",
   );
-  readonly natsConnected = new Gauge(`${PREFIX}nats_connected`, "1 while connected to NATS");
-  readonly natsReconnects = new Counter(`${PREFIX}nats_reconnects_total`, "Reconnections to NATS");
+  readonly natsConnected = new Gauge(`${PREFIX}nats_connected`, "1 while the connection (events or requests) is up");
+  readonly natsReconnects = new Counter(`${PREFIX}nats_reconnects_total`, "Reconnections to NATS by connection");
   readonly busyRetries = new Counter(
     `${PREFIX}database_busy_retries_total`,
     "Write transactions retried because the database was locked",

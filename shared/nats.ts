@@ -33,26 +33,34 @@ export function connectionOptions(config: Config, servers: string): NodeConnecti
 
 /** A NATS connection and whether it is up right now. */
 export interface NatsLink {
+  role: "events" | "requests";
   nc: NatsConnection;
   connected(): boolean;
 }
 
 /** Connects to NATS and keeps `metrics` and the logs informed of the connection's state. */
-export async function connectNats(config: Config, servers: string, log: Logger, metrics: Metrics): Promise<NatsLink> {
-  const nc = await connect(connectionOptions(config, servers));
+export async function connectNats(
+  config: Config,
+  servers: string,
+  role: "events" | "requests",
+  { log, metrics }: { log: Logger; metrics: Metrics },
+): Promise<NatsLink> {
+  const nc = await connect({ ...connectionOptions(config, servers), name: `rosey-db-${role}` });
+  const labels = { connection: role };
   let up = true;
-  metrics.natsConnected.set(1);
+  metrics.natsConnected.set(1, labels);
+  log = log.child({ connection: role });
   log.info("Connected to NATS", { server: nc.getServer() });
   (async () => {
     for await (const status of nc.status()) {
       if (status.type === "disconnect") {
         up = false;
-        metrics.natsConnected.set(0);
+        metrics.natsConnected.set(0, labels);
         log.warn("Disconnected from NATS", { server: status.server });
       } else if (status.type === "reconnect") {
         up = true;
-        metrics.natsConnected.set(1);
-        metrics.natsReconnects.inc();
+        metrics.natsConnected.set(1, labels);
+        metrics.natsReconnects.inc(labels);
         log.info("Reconnected to NATS", { server: status.server });
       } else if (status.type === "error") {
         log.warn("NATS error", { error: status.error.message });
@@ -61,7 +69,7 @@ export async function connectNats(config: Config, servers: string, log: Logger, 
   })();
   nc.closed().then(() => {
     up = false;
-    metrics.natsConnected.set(0);
+    metrics.natsConnected.set(0, labels);
   });
-  return { nc, connected: () => up && !nc.isClosed() };
+  return { role, nc, connected: () => up && !nc.isClosed() };
 }

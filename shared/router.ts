@@ -45,6 +45,7 @@ export function routesOf(functions: LoadedFunction[], config: Config): Route[] {
 export class Router {
   readonly routes: Route[];
   #subs: Subscription[] = [];
+  #events?: NatsConnection;
   #inFlight = new Set<Promise<void>>();
   #prefixTokens: number;
   #bySubject = new Map<string, Route>();
@@ -61,15 +62,34 @@ export class Router {
   }
 
   /** Subscribes every route in the queue group and waits until the server has them. */
-  async start(nc: NatsConnection): Promise<void> {
+  async start(events: NatsConnection, requests: NatsConnection): Promise<void> {
     const queue = this.options.config.QUEUE_GROUP;
+    this.#events = events;
     for (const route of this.routes) {
-      const callback = route.fn.kind === "event"
-        ? (_err: Error | null, msg: Msg) => this.#onEvent(route, route.fn as EventFunction, msg)
-        : (_err: Error | null, msg: Msg) => this.#track(this.#onRequest(route, route.fn as RequestFunction, msg));
-      this.#subs.push(nc.subscribe(route.fullSubject, { queue, callback }));
+      if (route.fn.kind === "event") {
+        const callback = (_err: Error | null, msg: Msg) => this.#onEvent(route, route.fn as EventFunction, msg);
+        this.#subs.push(events.subscribe(route.fullSubject, { queue, callback }));
+      } else {
+        const callback = (_err: Error | null, msg: Msg) =>
+          this.#track(this.#onRequest(route, route.fn as RequestFunction, msg));
+        this.#subs.push(requests.subscribe(route.fullSubject, { queue, callback }));
+      }
     }
-    await nc.flush();
+    await Promise.all([events.flush(), requests.flush()]);
+  }
+
+  /**
+   * Read-your-writes: waits until events the server sent before this moment are committed
+   * (a PING on the events connection comes back after them), for at most READ_AFTER_WRITE_MS,
+   * so that a flood of events delays a request by a bounded time and never more.
+   */
+  async #eventsCommitted(): Promise<void> {
+    const limit = this.options.config.READ_AFTER_WRITE_MS;
+    if (limit === 0 || !this.#events) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const caughtUp = this.#events.flush().then(() => this.options.writer.settled());
+    await Promise.race([caughtUp, new Promise<void>((resolve) => timer = setTimeout(resolve, limit))]).catch(() => {});
+    clearTimeout(timer);
   }
 
   /** Stops taking messages, lets requests in flight answer and waits until every received event is committed. */
@@ -153,13 +173,12 @@ export class Router {
   }
 
   async #onRequest(route: Route, fn: RequestFunction, msg: Msg) {
-    const { config, writer, metrics, log } = this.options;
+    const { config, metrics, log } = this.options;
     const started = performance.now();
     let failure: ServiceError | undefined;
     try {
       const input = decodeInput(fn.input, msg.data, config.MAX_PAYLOAD_BYTES);
-      // Read-your-writes: events received before this request are committed before it reads.
-      await writer.settled();
+      await this.#eventsCommitted();
       const output = await fn.handle(input, this.#requestContext(route, msg.subject));
       msg.respond(JSON.stringify(output));
     } catch (error) {

@@ -44,7 +44,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const metrics = new Metrics(() => writer?.depth ?? 0);
   let db: Database | undefined;
   let writer: Writer | undefined;
-  let nats: NatsLink | undefined;
+  // Events and requests on separate connections: a flood of events must not queue requests behind it.
+  let events: NatsLink | undefined;
+  let requests: NatsLink | undefined;
   let natsServer: NatsServer | undefined;
   let discoverySubs: Subscription[] = [];
   let stopping = false;
@@ -67,7 +69,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
 
   const notReady = async () => {
     const reasons = Object.entries(pending).filter(([, why]) => why).map(([what, why]) => `${what}: ${why}`);
-    if (nats && !nats.connected()) reasons.push("nats: disconnected");
+    for (const link of [events, requests]) {
+      if (link && !link.connected()) reasons.push(`nats: ${link.role} connection down`);
+    }
     if (router.subscribed < router.routes.length) {
       reasons.push(`functions: ${router.subscribed} of ${router.routes.length} subscribed`);
     }
@@ -116,9 +120,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
       onHandled: (subject, seconds, events) => router.recordEventHandled(subject, seconds, events),
     });
     const servers = config.NATS_URL ?? await embeddedNats();
-    nats = await retry("nats", () => connectNats(config, servers, log, metrics));
-    await router.start(nats.nc);
-    discoverySubs = serveDiscovery(nats.nc, {
+    events = await retry("nats", () => connectNats(config, servers, "events", { log, metrics }));
+    requests = await retry("nats", () => connectNats(config, servers, "requests", { log, metrics }));
+    await router.start(events.nc, requests.nc);
+    discoverySubs = serveDiscovery(requests.nc, {
       id,
       description: "NATS database service for chat bots",
       endpoints: router.routes.map((r) => r.stats),
@@ -173,7 +178,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       if (writer) await router.drain();
       log.debug("Subscriptions drained; events committed");
       for (const sub of discoverySubs) sub.unsubscribe();
-      await nats?.nc.drain().catch(() => {});
+      await Promise.all([events, requests].map((link) => link?.nc.drain().catch(() => {})));
       await writer?.settled();
       db?.close();
       log.debug("Database closed");

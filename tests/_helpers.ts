@@ -34,6 +34,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     NATS_URL: nats.url,
     HTTP_PORT: "0",
     FUNCTIONS_DIR: FIXTURE_FUNCTIONS,
+    // Tests read right after they publish; a loaded test machine must not turn that into a race.
+    READ_AFTER_WRITE_MS: "10000",
     ...options.env,
   };
   if (!env.DATABASE_PATH && !env.DATABASE_URL) env.DATABASE_URL = ":memory:";

@@ -20,7 +20,7 @@ Deno.test("after nats-server restarts, /ready goes 503 then 200 by itself and ne
   await nats.stop();
   await waitFor(async () => (await http(t.service, "/ready")).status === 503, 10_000, "/ready 503");
   const body = await (await http(t.service, "/ready")).json() as { reasons: string[] };
-  assert.ok(body.reasons.includes("nats: disconnected"), body.reasons.join(" | "));
+  assert.ok(body.reasons.includes("nats: events connection down"), body.reasons.join(" | "));
   nats = await startNats({ port });
   try {
     await waitFor(async () => (await http(t.service, "/ready")).status === 200, 15_000, "/ready 200");
@@ -29,7 +29,10 @@ Deno.test("after nats-server restarts, /ready goes 503 then 200 by itself and ne
     await nc.flush();
     await waitFor(async () => await countRows(t.service, "notes") === 100, 10_000, "100 notes");
     await nc.close();
-    assert.match(await (await http(t.service, "/metrics")).text(), /^rosey_db_nats_reconnects_total 1$/m);
+    assert.match(
+      await (await http(t.service, "/metrics")).text(),
+      /^rosey_db_nats_reconnects_total\{connection="events"\} 1$/m,
+    );
   } finally {
     await nats.stop();
   }

@@ -20,7 +20,7 @@ export default defineRequest({
     // Backoff: after n failures a message is due again 2^n minutes after its last attempt.
     return ctx.db.query(
       `SELECT id, timestamp, message, coalesce(retry_count, 0) AS retry_count, last_error FROM outbound_messages
-        WHERE coalesce(sent, 0) = 0 AND coalesce(retry_count, 0) < ?1
+        WHERE sent = 0 AND coalesce(retry_count, 0) < ?1
           AND (coalesce(retry_count, 0) = 0 OR coalesce(last_attempt_at, 0) + (1 << retry_count) * 60 <= ?2)
         ORDER BY timestamp, id LIMIT ?3`,
       [input.max_retries, ctx.receivedAt, input.limit],
