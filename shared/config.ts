@@ -42,7 +42,7 @@ export const ConfigSchema = z.object({
     "How long a request waits for events published before it to be committed (0: never waits)",
   ),
   MAX_PAYLOAD_BYTES: int(1).default(256 * KIB).describe("Largest accepted message payload"),
-  BATCH_MAX: int(1, 100_000).default(500).describe("Most events committed in one write transaction"),
+  BATCH_MAX: int(1, 100_000).default(1000).describe("Most events committed in one write transaction"),
   DATABASE_URL: z.string().min(1).optional().describe(
     "file:…, :memory:, libsql://… or http(s)://… (default file:data/rosey.db)",
   ),

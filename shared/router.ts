@@ -11,6 +11,9 @@ import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Writer } from "./writer.ts";
 
+/** After this long without events, a request assumes none is on its way. */
+const IDLE_AFTER_MS = 1000;
+
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** Options for {@linkcode Router}. */
@@ -46,6 +49,7 @@ export class Router {
   readonly routes: Route[];
   #subs: Subscription[] = [];
   #events?: NatsConnection;
+  #lastEventAt = -Infinity;
   #inFlight = new Set<Promise<void>>();
   #prefixTokens: number;
   #bySubject = new Map<string, Route>();
@@ -83,11 +87,18 @@ export class Router {
    * (a PING on the events connection comes back after them), for at most READ_AFTER_WRITE_MS,
    * so that a flood of events delays a request by a bounded time and never more.
    */
+  #idleSinceLastEvent(): boolean {
+    return performance.now() - this.#lastEventAt > IDLE_AFTER_MS;
+  }
+
   async #eventsCommitted(): Promise<void> {
     const limit = this.options.config.READ_AFTER_WRITE_MS;
     if (limit === 0 || !this.#events) return;
+    const writer = this.options.writer;
+    // Nothing queued and nothing new on the wire: the common case costs no round trip.
+    if (writer.depth === 0 && this.#idleSinceLastEvent()) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const caughtUp = this.#events.flush().then(() => this.options.writer.settled());
+    const caughtUp = this.#events.flush().then(() => writer.settled());
     await Promise.race([caughtUp, new Promise<void>((resolve) => timer = setTimeout(resolve, limit))]).catch(() => {});
     clearTimeout(timer);
   }
@@ -166,6 +177,7 @@ export class Router {
   }
 
   #onEvent(route: Route, fn: EventFunction, msg: Msg) {
+    this.#lastEventAt = performance.now();
     // Decoding and validation happen when the writer forms the batch (shared/writer.ts).
     // Without [name] tokens the subject is the route's own: no need to decode msg.subject per message.
     const subject = route.params.size === 0 ? route.fullSubject : msg.subject;
