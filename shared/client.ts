@@ -152,6 +152,9 @@ class DirectPath {
       return await fn.handle(input, {
         db: db.read,
         write: (work, options) => writer.run(work, options),
+        publish: () => {
+          throw new ServiceError(503, "Replaying needs the service: the direct path has no NATS connection");
+        },
         subject,
         params: {},
         receivedAt: Math.floor(Date.now() / 1000),

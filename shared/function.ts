@@ -30,6 +30,8 @@ export interface WriteOptions {
 /** Context of a request handler: `db` reads; `write` runs work in the single writer's transaction. */
 export interface RequestContext extends FunctionContext {
   db: Sql;
+  /** Publishes raw bytes on a full subject (replaying dead letters); fails when NATS is not connected. */
+  publish(subject: string, payload: Uint8Array): void;
   write<T>(work: (tx: Sql) => Promise<T>, options?: WriteOptions): Promise<T>;
 }
 

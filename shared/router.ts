@@ -49,6 +49,7 @@ export class Router {
   readonly routes: Route[];
   #subs: Subscription[] = [];
   #events?: NatsConnection;
+  #requests?: NatsConnection;
   #lastEventAt = -Infinity;
   #inFlight = new Set<Promise<void>>();
   #prefixTokens: number;
@@ -69,6 +70,7 @@ export class Router {
   async start(events: NatsConnection, requests: NatsConnection): Promise<void> {
     const queue = this.options.config.QUEUE_GROUP;
     this.#events = events;
+    this.#requests = requests;
     for (const route of this.routes) {
       if (route.fn.kind === "event") {
         const callback = (_err: Error | null, msg: Msg) => this.#onEvent(route, route.fn as EventFunction, msg);
@@ -125,6 +127,10 @@ export class Router {
     return {
       db: db.read,
       write: (work, options) => writer.run(work, options),
+      publish: (target, payload) => {
+        if (!this.#requests || this.#requests.isClosed()) throw new ServiceError(503, "NATS is not connected");
+        this.#requests.publish(target, payload);
+      },
       subject,
       params: this.#params(route, subject),
       receivedAt: Math.floor(Date.now() / 1000),

@@ -1,0 +1,30 @@
+/** Which dead letters an admin call addresses: by ids, by subject, by age; at least one is required. */
+import { z } from "zod";
+
+export const DeadLetterFilter = z.object({
+  ids: z.array(z.number().int().positive()).min(1).max(1000).optional(),
+  subject: z.string().min(1).optional(),
+  /** Unix seconds: only dead letters received before this time. */
+  before: z.number().nonnegative().optional(),
+});
+
+export type DeadLetterFilter = z.infer<typeof DeadLetterFilter>;
+
+/** A WHERE clause and its arguments; the clause is built from constants only. */
+export function whereOf(filter: DeadLetterFilter): { where: string; args: (string | number)[] } {
+  const clauses: string[] = [];
+  const args: (string | number)[] = [];
+  if (filter.ids) {
+    clauses.push(`id IN (${filter.ids.map(() => "?").join(", ")})`);
+    args.push(...filter.ids);
+  }
+  if (filter.subject) {
+    clauses.push("subject = ?");
+    args.push(filter.subject);
+  }
+  if (filter.before !== undefined) {
+    clauses.push("received_at < ?");
+    args.push(filter.before);
+  }
+  return { where: clauses.length > 0 ? clauses.join(" AND ") : "1", args };
+}
