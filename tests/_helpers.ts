@@ -2,7 +2,7 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { loadConfig } from "../shared/config.ts";
 import { createLogger, type Logger, silentLogger } from "../shared/log.ts";
-import { type NatsServer, startNatsServer } from "../shared/nats_server.ts";
+import { freePort, type NatsServer, startNatsServer } from "../shared/nats_server.ts";
 import { type Service, startService } from "../shared/service.ts";
 
 export const FIXTURE_FUNCTIONS = "tests/fixtures/functions";
@@ -150,4 +150,22 @@ export async function writeSql(t: TestService, sql: string, args: (string | numb
 /** Unix seconds now. */
 export function now(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/** `shared/main.ts` as a child process with `args` and `env`, once its /ready answers 200. */
+export async function spawnService(args: string[], env: Record<string, string> = {}) {
+  const httpPort = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "shared/main.ts", ...args],
+    env: { HTTP_PORT: String(httpPort), LOG_LEVEL: "ERROR", ...env },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const base = `http://127.0.0.1:${httpPort}`;
+  await waitFor(
+    async () => (await fetch(base + "/ready").catch(() => undefined))?.status === 200,
+    20_000,
+    "service ready",
+  );
+  return { child, base };
 }

@@ -7,6 +7,7 @@ import {
   FIXTURE_FUNCTIONS,
   http,
   json,
+  spawnService,
   startNats,
   startTestService,
   tempDir,
@@ -42,19 +43,9 @@ Deno.test("SIGTERM while events are queued commits everything received, then exi
   await using nats = await startNats();
   await using dir = await tempDir();
   const path = `${dir.path}/sigterm.db`;
-  const httpPort = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "shared/main.ts", "--db-path", path, "--nats-url", nats.url],
-    env: { HTTP_PORT: String(httpPort), FUNCTIONS_DIR: FIXTURE_FUNCTIONS, LOG_LEVEL: "ERROR" },
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-  const base = `http://127.0.0.1:${httpPort}`;
-  await waitFor(
-    async () => (await fetch(base + "/ready").catch(() => undefined))?.status === 200,
-    20_000,
-    "service ready",
-  );
+  const { child, base } = await spawnService(["--db-path", path, "--nats-url", nats.url], {
+    FUNCTIONS_DIR: FIXTURE_FUNCTIONS,
+  });
 
   // Hold the write lock so that every event stays queued in the writer.
   const other = createClient({ url: `file:${path}` });
@@ -84,19 +75,10 @@ Deno.test("SIGTERM while events are queued commits everything received, then exi
 
 Deno.test("without NATS_URL the service starts its own nats-server and stops it on SIGTERM", async () => {
   await using dir = await tempDir();
-  const httpPort = freePort(), natsPort = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "shared/main.ts", "--db-path", `${dir.path}/embedded.db`],
-    env: { HTTP_PORT: String(httpPort), NATS_EMBEDDED_PORT: String(natsPort), LOG_LEVEL: "ERROR" },
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-  const base = `http://127.0.0.1:${httpPort}`;
-  await waitFor(
-    async () => (await fetch(base + "/ready").catch(() => undefined))?.status === 200,
-    20_000,
-    "service ready",
-  );
+  const natsPort = freePort();
+  const { child } = await spawnService(["--db-path", `${dir.path}/embedded.db`], {
+    NATS_EMBEDDED_PORT: String(natsPort),
+  });
   const nc = await connect({ servers: `nats://127.0.0.1:${natsPort}` });
   const reply = await nc.request("rosey.db.query.user_stats", json({ username: "nobody" }), { timeout: 5000 });
   assert.deepEqual(reply.json(), { found: false });
