@@ -1,4 +1,19 @@
 /** Which function file each client method calls, and what a request resolves to when it times out. */
+import conversationArchive from "../functions/conversation/archive.ts";
+import conversationClose from "../functions/conversation/close.ts";
+import conversationCreate from "../functions/conversation/create.ts";
+import conversationDelete from "../functions/conversation/delete.ts";
+import conversationExport from "../functions/conversation/export.ts";
+import conversationGet from "../functions/conversation/get.ts";
+import conversationList from "../functions/conversation/list.ts";
+import conversationUnarchive from "../functions/conversation/unarchive.ts";
+import messageByRequest from "../functions/conversation/message/by_request.ts";
+import messageBySource from "../functions/conversation/message/by_source.ts";
+import messageCount from "../functions/conversation/message/count.ts";
+import messageLast from "../functions/conversation/message/last.ts";
+import messageList from "../functions/conversation/message/list.ts";
+import messageSave from "../functions/conversation/message/save.ts";
+import messageSearch from "../functions/conversation/message/search.ts";
 import actionLog from "../functions/action/log.ts";
 import pmCommand from "../functions/action/pm_command.ts";
 import maintenance from "../functions/admin/maintenance.ts";
@@ -74,4 +89,27 @@ export const REQUESTS = {
   revokeToken: { subject: "token.revoke", fn: tokenRevoke, fallback: { revoked: 0 } },
   listTokens: { subject: "token.list", fn: tokenList, fallback: [] as never[] },
   maintenance: { subject: "admin.maintenance", fn: maintenance, fallback: null },
+  createConversation: { subject: "conversation.create", fn: conversationCreate, fallback: null },
+  getConversation: { subject: "conversation.get", fn: conversationGet, fallback: null },
+  listConversations: {
+    subject: "conversation.list",
+    fn: conversationList,
+    fallback: { conversations: [] as never[], next_before: null },
+  },
+  archiveConversation: { subject: "conversation.archive", fn: conversationArchive, fallback: null },
+  unarchiveConversation: { subject: "conversation.unarchive", fn: conversationUnarchive, fallback: null },
+  closeConversation: { subject: "conversation.close", fn: conversationClose, fallback: null },
+  deleteConversation: { subject: "conversation.delete", fn: conversationDelete, fallback: null },
+  exportConversation: { subject: "conversation.export", fn: conversationExport, fallback: null },
+  saveMessage: { subject: "conversation.message.save", fn: messageSave, fallback: null },
+  listMessages: {
+    subject: "conversation.message.list",
+    fn: messageList,
+    fallback: { messages: [] as never[], next_after: null },
+  },
+  lastMessages: { subject: "conversation.message.last", fn: messageLast, fallback: [] as never[] },
+  countMessages: { subject: "conversation.message.count", fn: messageCount, fallback: { count: 0 } },
+  messagesBySource: { subject: "conversation.message.by_source", fn: messageBySource, fallback: [] as never[] },
+  messagesByRequest: { subject: "conversation.message.by_request", fn: messageByRequest, fallback: [] as never[] },
+  searchMessages: { subject: "conversation.message.search", fn: messageSearch, fallback: [] as never[] },
 } as const;

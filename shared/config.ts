@@ -66,6 +66,12 @@ export const ConfigSchema = z.object({
   RETENTION_SENT_OUTBOUND_DAYS: int(1).default(7).describe("Sent outbound messages kept, in days"),
   RETENTION_REVOKED_TOKENS_DAYS: int(1).default(90).describe("Revoked API tokens kept, in days"),
   RETENTION_DEAD_LETTERS_DAYS: int(1).default(30).describe("Dead letters kept, in days"),
+  CONVERSATION_WRITE_RETRIES: int(0, 100).default(5).describe(
+    "Retries of a conversation write while the database is locked",
+  ),
+  CONVERSATION_WRITE_RETRY_DELAY_MS: int(1, 60_000).default(20).describe(
+    "First retry delay of a conversation write; doubles each time",
+  ),
   SHUTDOWN_TIMEOUT_MS: int(0).default(30_000).describe("Longest graceful shutdown before forcing exit"),
 });
 

@@ -13,7 +13,7 @@ export interface Database {
   /** Reads; in file mode on their own connection so they never wait for the writer. */
   readonly read: Sql;
   /** Runs `work` in one write transaction; waits for the write lock without blocking the event loop. */
-  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Sql) => Promise<T>, retry?: BusyRetry): Promise<T>;
   /** Runs `work` on the writer's connection outside a transaction (VACUUM). */
   withoutTransaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
   /** Resolves when the database answers `SELECT 1` (and, for a replica, its last sync succeeded). */
@@ -28,6 +28,12 @@ export function databaseMode(url: string, syncUrl?: string): DatabaseMode {
   if (url === ":memory:" || url === "file::memory:") return "memory";
   if (url.startsWith("file:")) return syncUrl ? "replica" : "file";
   return "remote";
+}
+
+/** A bounded retry of a busy write: `attempts` more tries, waiting `delayMs`, then twice as long each time. */
+export interface BusyRetry {
+  attempts: number;
+  delayMs: number;
 }
 
 /** Options for {@linkcode openDatabase}. */
@@ -84,8 +90,8 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
     path,
     read: reader.sql,
     transaction: local
-      ? (work) => localTransaction(writer, work, options.onBusyRetry)
-      : (work) => clientTransaction(writer, work, options.onBusyRetry),
+      ? (work, retry) => localTransaction(writer, work, options.onBusyRetry, retry)
+      : (work, retry) => clientTransaction(writer, work, options.onBusyRetry, retry),
     withoutTransaction: (work) => work(writer.sql),
     async ping() {
       await reader.sql.query("SELECT 1");
@@ -147,8 +153,13 @@ class PragmaConnection {
 }
 
 /** BEGIN IMMEDIATE on the writer's own connection, retried on SQLITE_BUSY from timers. */
-async function localTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Promise<T>, onBusy?: () => void) {
-  await retryWhileBusy(() => conn.sql.run("BEGIN IMMEDIATE"), () => (onBusy?.(), conn.reconnect()));
+async function localTransaction<T>(
+  conn: PragmaConnection,
+  work: (tx: Sql) => Promise<T>,
+  onBusy?: () => void,
+  retry?: BusyRetry,
+) {
+  await retryWhileBusy(() => conn.sql.run("BEGIN IMMEDIATE"), () => (onBusy?.(), conn.reconnect()), retry);
   try {
     const result = await work(conn.sql);
     await conn.sql.run("COMMIT");
@@ -159,8 +170,13 @@ async function localTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Pr
   }
 }
 
-async function clientTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => Promise<T>, onBusy?: () => void) {
-  const tx = await retryWhileBusy(() => conn.begin(), () => Promise.resolve(onBusy?.()));
+async function clientTransaction<T>(
+  conn: PragmaConnection,
+  work: (tx: Sql) => Promise<T>,
+  onBusy?: () => void,
+  retry?: BusyRetry,
+) {
+  const tx = await retryWhileBusy(() => conn.begin(), () => Promise.resolve(onBusy?.()), retry);
   try {
     const result = await work(sqlOf(tx));
     await tx.commit();
@@ -174,12 +190,17 @@ async function clientTransaction<T>(conn: PragmaConnection, work: (tx: Sql) => P
 }
 
 /** Retries `attempt` while the database is locked by someone else, yielding to the event loop between tries. */
-export async function retryWhileBusy<T>(attempt: () => Promise<T>, afterBusy?: () => Promise<void>): Promise<T> {
-  for (let delay = 1;; delay = Math.min(delay * 2, BUSY_BACKOFF_MAX_MS)) {
+export async function retryWhileBusy<T>(
+  attempt: () => Promise<T>,
+  afterBusy?: () => Promise<void>,
+  retry?: BusyRetry,
+): Promise<T> {
+  let delay = retry?.delayMs ?? 1;
+  for (let attempts = 0;; attempts++, delay = Math.min(delay * 2, retry ? Infinity : BUSY_BACKOFF_MAX_MS)) {
     try {
       return await attempt();
     } catch (error) {
-      if (!isBusy(error)) throw error;
+      if (!isBusy(error) || (retry && attempts >= retry.attempts)) throw error;
       await afterBusy?.();
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

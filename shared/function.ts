@@ -25,6 +25,8 @@ export interface EventContext extends FunctionContext {
 export interface WriteOptions {
   /** false runs the work outside a transaction, for statements such as VACUUM. Default true. */
   transaction?: boolean;
+  /** Give up after this many retries while another connection holds the write lock (default: wait). */
+  busyRetry?: { attempts: number; delayMs: number };
 }
 
 /** Context of a request handler: `db` reads; `write` runs work in the single writer's transaction. */

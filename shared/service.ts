@@ -34,6 +34,7 @@ export interface Service {
 }
 
 const RETRY_MAX_MS = 5000;
+const STAGE_TIMEOUT_MS = 15_000;
 
 /** Starts the service; throws at once only for a function tree that does not fit the contract. */
 export async function startService(config: Config, log: Logger): Promise<Service> {
@@ -96,7 +97,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const retry = async <T>(stage: string, attempt: () => Promise<T>): Promise<T> => {
     for (let delay = 250;; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
       try {
-        const result = await attempt();
+        // A remote database that accepts connections but never answers must not stall start-up unseen.
+        const result = await withTimeout(attempt(), STAGE_TIMEOUT_MS, `no answer within ${STAGE_TIMEOUT_MS / 1000} s`);
         pending[stage] = undefined;
         return result;
       } catch (error) {

@@ -41,6 +41,7 @@ interface WorkEntry {
   kind: "work";
   work: (tx: Sql) => Promise<unknown>;
   transaction: boolean;
+  busyRetry?: WriteOptions["busyRetry"];
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -96,7 +97,8 @@ export class Writer {
   run<T>(work: (tx: Sql) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     const transaction = options.transaction ?? true;
     return new Promise<T>((resolve, reject) => {
-      this.#push({ kind: "work", work, transaction, resolve: resolve as (value: unknown) => void, reject });
+      const entry = { kind: "work" as const, work, transaction, busyRetry: options.busyRetry };
+      this.#push({ ...entry, resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
@@ -166,10 +168,13 @@ export class Writer {
     const first = batch[0];
     if (first.kind === "work") {
       try {
-        const run = first.transaction ? this.db.transaction(first.work) : this.db.withoutTransaction(first.work);
+        const run = first.transaction
+          ? this.db.transaction(first.work, first.busyRetry)
+          : this.db.withoutTransaction(first.work);
         first.resolve(await run);
       } catch (error) {
-        if (!isBusy(error)) return first.reject(error);
+        // A bounded retry hands the busy error to its caller (503); otherwise the batch is tried again.
+        if (!isBusy(error) || first.busyRetry) return first.reject(error);
         throw error;
       }
       return;

@@ -144,3 +144,41 @@ Deno.test("createRoseyClient requests resolve to their fallback with a warning w
   assert.ok(Date.now() - started >= 290);
   assert.equal(lines.at(-1)!.reason, "no reply within 300 ms");
 });
+
+Deno.test("createRoseyClient covers the conversation store, through NATS and directly", async () => {
+  await using dir = await tempDir();
+  await using t = await startRosey();
+  for (
+    const client of [createRoseyClient({ nc: t.nc }), createRoseyClient({ env: { DATABASE_PATH: `${dir.path}/c.db` } })]
+  ) {
+    const conversation = await client.createConversation({ user_id: "llm-user", title: "chat" });
+    assert.ok(conversation);
+    await client.saveMessage({
+      conversation_id: conversation.id,
+      role: "user",
+      content: "hello there",
+      metadata: { request_id: "q1" },
+    });
+    await client.saveMessage({
+      conversation_id: conversation.id,
+      role: "assistant",
+      content: "hi!",
+      metadata: { request_id: "q1" },
+    });
+    assert.deepEqual((await client.lastMessages({ conversation_id: conversation.id, n: 10 })).map((m) => m.role), [
+      "user",
+      "assistant",
+    ]);
+    assert.deepEqual(await client.countMessages({ conversation_id: conversation.id }), { count: 2 });
+    assert.equal((await client.searchMessages({ user_id: "llm-user", query: "hello" })).length, 1);
+    await assert.rejects(
+      client.saveMessage({ conversation_id: crypto.randomUUID(), role: "user", content: "x" }),
+      (e: unknown) => {
+        assert.ok(e instanceof RoseyError);
+        assert.equal(e.status, 404);
+        return true;
+      },
+    );
+    client.close();
+  }
+});

@@ -9,7 +9,7 @@ const EXPECTED = JSON.parse(
 async function dump(t: TestService) {
   const tables = await rows<{ name: string }>(
     t,
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%' ORDER BY name",
   );
   const out: Record<string, unknown[]> = {};
   for (const { name } of tables) {

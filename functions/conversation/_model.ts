@@ -1,0 +1,72 @@
+/** The conversation store's shapes and the reads and writes its functions share. */
+import { z } from "zod";
+import { ServiceError } from "../../shared/errors.ts";
+import type { RequestContext } from "../../shared/function.ts";
+import type { Sql } from "../../shared/sql.ts";
+
+export const ConversationId = z.uuid("must be a UUID");
+export const Status = z.enum(["ACTIVE", "ARCHIVED", "CLOSED", "DELETED"]);
+export const Role = z.enum(["user", "assistant", "system"]);
+
+export const Conversation = z.object({
+  id: z.string(),
+  user_id: z.string(),
+  title: z.string().nullable(),
+  status: Status,
+  message_count: z.number(),
+  created_at: z.number(),
+  updated_at: z.number(),
+  last_message_at: z.number().nullable(),
+  archived_at: z.number().nullable(),
+});
+export type Conversation = z.infer<typeof Conversation>;
+
+export const Message = z.object({
+  id: z.string(),
+  conversation_id: z.string(),
+  role: Role,
+  content: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  created_at: z.number(),
+});
+
+export const CONVERSATION_COLUMNS =
+  "id, user_id, title, status, message_count, created_at, updated_at, last_message_at, archived_at";
+export const MESSAGE_COLUMNS = "id, conversation_id, role, content, metadata, created_at";
+
+/** A message row with its metadata parsed back into an object. */
+export function messageOf(row: Record<string, unknown>): z.infer<typeof Message> {
+  return { ...(row as z.infer<typeof Message>), metadata: JSON.parse(row.metadata as string) };
+}
+
+/** The conversation, or a 404 naming it; DELETED ones only when `includeDeleted`. */
+export async function requireConversation(db: Sql, id: string, includeDeleted = false): Promise<Conversation> {
+  const [row] = await db.query<Conversation>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`, [id]);
+  if (!row || (row.status === "DELETED" && !includeDeleted)) {
+    throw new ServiceError(404, `Unknown conversation: "${id}"`);
+  }
+  return { ...row };
+}
+
+/** The next value of the activity counter (inside the write transaction). */
+export async function nextActivity(tx: Sql): Promise<number> {
+  const [{ next }] = await tx.query<{ next: number }>(
+    "SELECT coalesce(max(activity), 0) + 1 AS next FROM conversations",
+  );
+  return next;
+}
+
+/** Runs a conversation write through the writer, giving up with 503 after the configured busy retries. */
+export function writeConversation<T>(ctx: RequestContext, work: (tx: Sql) => Promise<T>): Promise<T> {
+  return ctx.write(work, {
+    busyRetry: {
+      attempts: ctx.config.CONVERSATION_WRITE_RETRIES,
+      delayMs: ctx.config.CONVERSATION_WRITE_RETRY_DELAY_MS,
+    },
+  });
+}
+
+/** Unix seconds now. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

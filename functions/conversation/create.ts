@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { defineRequest } from "../../shared/function.ts";
+import { Conversation, nextActivity, nowSeconds, writeConversation } from "./_model.ts";
+
+export default defineRequest({
+  description: "Start a conversation for a user",
+  input: z.object({
+    user_id: z.string().trim().min(1, "must not be empty").max(200),
+    title: z.string().max(500).optional(),
+  }),
+  output: Conversation,
+  handle(input, ctx) {
+    const now = nowSeconds();
+    const conversation = {
+      id: crypto.randomUUID(),
+      user_id: input.user_id,
+      title: input.title ?? null,
+      status: "ACTIVE" as const,
+      message_count: 0,
+      created_at: now,
+      updated_at: now,
+      last_message_at: null,
+      archived_at: null,
+    };
+    return writeConversation(ctx, async (tx) => {
+      await tx.run(
+        `INSERT INTO conversations (id, user_id, title, status, message_count, created_at, updated_at, activity)
+          VALUES (?, ?, ?, 'ACTIVE', 0, ?, ?, ?)`,
+        [conversation.id, conversation.user_id, conversation.title, now, now, await nextActivity(tx)],
+      );
+      return conversation;
+    });
+  },
+});

@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { defineRequest } from "../../../shared/function.ts";
+import { Message, MESSAGE_COLUMNS, messageOf } from "../_model.ts";
+
+export default defineRequest({
+  description:
+    "Every message carrying metadata.request_id, across conversations, in order: one request traced end to end",
+  input: z.object({ request_id: z.string().min(1), limit: z.number().int().min(1).max(1000).default(100) }),
+  output: z.array(Message),
+  async handle(input, ctx) {
+    const rows = await ctx.db.query(
+      `SELECT ${MESSAGE_COLUMNS} FROM conversation_messages WHERE request_id = ? ORDER BY seq LIMIT ?`,
+      [input.request_id, input.limit],
+    );
+    return rows.map(messageOf);
+  },
+});

@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { defineRequest } from "../../../shared/function.ts";
+import { ConversationId, Message, MESSAGE_COLUMNS, messageOf, requireConversation } from "../_model.ts";
+
+export default defineRequest({
+  description: "A conversation's messages whose metadata.source is the given one, in order",
+  input: z.object({
+    conversation_id: ConversationId,
+    source: z.string().min(1),
+    limit: z.number().int().min(1).max(1000).default(100),
+  }),
+  output: z.array(Message),
+  async handle(input, ctx) {
+    await requireConversation(ctx.db, input.conversation_id);
+    const rows = await ctx.db.query(
+      `SELECT ${MESSAGE_COLUMNS} FROM conversation_messages WHERE conversation_id = ? AND source = ? ORDER BY seq LIMIT ?`,
+      [input.conversation_id, input.source, input.limit],
+    );
+    return rows.map(messageOf);
+  },
+});

@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { defineRequest } from "../../../shared/function.ts";
+import { ConversationId, Message, MESSAGE_COLUMNS, messageOf, requireConversation } from "../_model.ts";
+
+export default defineRequest({
+  description: "The last n messages in chronological order, ready to be a prompt's context",
+  input: z.object({ conversation_id: ConversationId, n: z.number().int().min(1).max(500).default(20) }),
+  output: z.array(Message),
+  async handle(input, ctx) {
+    await requireConversation(ctx.db, input.conversation_id);
+    const rows = await ctx.db.query(
+      `SELECT ${MESSAGE_COLUMNS} FROM (
+         SELECT ${MESSAGE_COLUMNS}, seq FROM conversation_messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?
+       ) ORDER BY seq`,
+      [input.conversation_id, input.n],
+    );
+    return rows.map(messageOf);
+  },
+});

@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { ServiceError } from "../../../shared/errors.ts";
+import { defineRequest } from "../../../shared/function.ts";
+import {
+  ConversationId,
+  Message,
+  nextActivity,
+  nowSeconds,
+  requireConversation,
+  Role,
+  writeConversation,
+} from "../_model.ts";
+
+export default defineRequest({
+  description:
+    "Append a message to an active conversation (insert, message_count+1 and last_message_at in one transaction)",
+  input: z.object({
+    conversation_id: ConversationId,
+    role: Role,
+    content: z.string().min(1, "must not be empty").refine((s) => s.trim() !== "", "must not be blank")
+      .refine((s) => !s.includes("\0"), "must not contain NUL characters"),
+    metadata: z.looseObject({
+      request_id: z.string().optional(),
+      source: z.string().optional(),
+      tokens: z.number().int().nonnegative().optional(),
+      model_name: z.string().optional(),
+      latency_ms: z.number().nonnegative().optional(),
+    }).default({}),
+  }),
+  output: Message,
+  handle(input, ctx) {
+    return writeConversation(ctx, async (tx) => {
+      const conversation = await requireConversation(tx, input.conversation_id);
+      if (conversation.status !== "ACTIVE") {
+        throw new ServiceError(
+          409,
+          `Conversation "${input.conversation_id}" is ${conversation.status}: only ACTIVE ones take messages`,
+        );
+      }
+      const message = {
+        id: crypto.randomUUID(),
+        conversation_id: input.conversation_id,
+        role: input.role,
+        content: input.content,
+        metadata: input.metadata,
+        created_at: nowSeconds(),
+      };
+      await tx.run(
+        "INSERT INTO conversation_messages (id, conversation_id, role, content, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+          message.id,
+          message.conversation_id,
+          message.role,
+          message.content,
+          JSON.stringify(message.metadata),
+          message.created_at,
+        ],
+      );
+      await tx.run(
+        `UPDATE conversations SET message_count = message_count + 1, last_message_at = ?1, updated_at = ?1, activity = ?2
+          WHERE id = ?3`,
+        [message.created_at, await nextActivity(tx), message.conversation_id],
+      );
+      return message;
+    });
+  },
+});
