@@ -72,6 +72,8 @@ export const ConfigSchema = z.object({
   CONVERSATION_WRITE_RETRY_DELAY_MS: int(1, 60_000).default(20).describe(
     "First retry delay of a conversation write; doubles each time",
   ),
+  BACKUP_DIR: z.string().min(1).default("data/backups").describe("Where admin.backup writes its copies"),
+  BACKUP_KEEP: int(1, 10_000).default(7).describe("How many backups admin.backup keeps (newest first)"),
   SHUTDOWN_TIMEOUT_MS: int(0).default(30_000).describe("Longest graceful shutdown before forcing exit"),
 });
 

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { defineRequest } from "../../shared/function.ts";
+
+const PREFIX = "rosey-db-";
+
+export default defineRequest({
+  description:
+    "A consistent copy of the database (VACUUM INTO) in BACKUP_DIR under a timestamped name, keeping the newest BACKUP_KEEP",
+  // Never a caller-chosen path: the directory is configuration, the name is the time.
+  input: z.object({}),
+  output: z.object({ file: z.string(), size_bytes: z.number(), removed: z.array(z.string()), took_ms: z.number() }),
+  async handle(_input, ctx) {
+    const started = performance.now();
+    const dir = ctx.config.BACKUP_DIR;
+    await Deno.mkdir(dir, { recursive: true });
+    const file = `${dir}/${PREFIX}${new Date().toISOString().replaceAll(":", "-")}.db`;
+    // On the reader's connection: one read transaction, a consistent snapshot, and writes go on meanwhile.
+    await ctx.db.run("VACUUM INTO ?", [file]);
+    const backups: string[] = [];
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.startsWith(PREFIX) && entry.name.endsWith(".db")) backups.push(entry.name);
+    }
+    backups.sort().reverse();
+    const removed = backups.slice(ctx.config.BACKUP_KEEP);
+    for (const name of removed) await Deno.remove(`${dir}/${name}`);
+    return {
+      file,
+      size_bytes: (await Deno.stat(file)).size,
+      removed,
+      took_ms: Math.round(performance.now() - started),
+    };
+  },
+});

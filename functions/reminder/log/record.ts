@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { defineRequest } from "../../../shared/function.ts";
+import { EventId, requireEvent } from "../_model.ts";
+
+const LogEntry = z.object({
+  id: z.number(),
+  event_id: z.number(),
+  scheduled_at: z.number(),
+  sent_at: z.number().nullable(),
+  users_notified: z.number(),
+  status: z.enum(["pending", "sent", "failed"]),
+  error_message: z.string().nullable(),
+});
+
+export default defineRequest({
+  description: "Record a reminder run; a sent one also becomes the event's last reminder",
+  input: z.object({
+    event_id: EventId,
+    status: z.enum(["pending", "sent", "failed"]),
+    scheduled_at: z.number().nonnegative().optional(),
+    sent_at: z.number().nonnegative().optional(),
+    users_notified: z.number().int().nonnegative().default(0),
+    error_message: z.string().max(4000).optional(),
+  }),
+  output: LogEntry,
+  handle(input, ctx) {
+    return ctx.write(async (tx) => {
+      await requireEvent(tx, input.event_id);
+      const scheduledAt = Math.floor(input.scheduled_at ?? ctx.receivedAt);
+      const sentAt = input.status === "sent" ? Math.floor(input.sent_at ?? ctx.receivedAt) : input.sent_at ?? null;
+      const [row] = await tx.query<z.infer<typeof LogEntry>>(
+        `INSERT INTO reminder_logs (event_id, scheduled_at, sent_at, users_notified, status, error_message)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id, event_id, scheduled_at, sent_at, users_notified, status, error_message`,
+        [input.event_id, scheduledAt, sentAt, input.users_notified, input.status, input.error_message ?? null],
+      );
+      if (input.status === "sent") {
+        await tx.run("UPDATE reminder_events SET last_reminder = max(coalesce(last_reminder, 0), ?) WHERE id = ?", [
+          sentAt,
+          input.event_id,
+        ]);
+      }
+      return { ...row };
+    });
+  },
+});
