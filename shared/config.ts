@@ -26,6 +26,22 @@ export const ConfigSchema = z.object({
   NATS_EMBEDDED_PORT: int(1, 65535).default(4222).describe(
     "Port of the local nats-server started when NATS_URL is unset",
   ),
+  INGEST_MODE: z.enum(["core", "jetstream"]).default("core").describe(
+    "core: events by core NATS subscription (at most once); jetstream: from a durable stream, acked after commit",
+  ),
+  JETSTREAM_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default("ROSEY_DB_EVENTS").describe(
+    "Stream capturing the event subjects",
+  ),
+  JETSTREAM_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/).default("rosey-db").describe(
+    "Durable pull consumer shared by instances",
+  ),
+  JETSTREAM_RETENTION: z.enum(["workqueue", "limits", "interest"]).default("workqueue").describe(
+    "Stream retention policy",
+  ),
+  JETSTREAM_MAX_AGE: seconds.default(7 * 24 * 3600).describe("Seconds a stream keeps an event (0: forever)"),
+  JETSTREAM_ACK_WAIT: int(1, 3600).default(30).describe("Seconds before an unacknowledged event is delivered again"),
+  JETSTREAM_MAX_DELIVER: int(1, 1000).default(10).describe("Deliveries of one event before the server gives up on it"),
+  JETSTREAM_BATCH: int(1, 10_000).default(500).describe("Events fetched and committed together"),
   SUBJECT_PREFIX: z.string().regex(
     /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
     "must be dot-separated tokens without wildcards",

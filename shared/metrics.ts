@@ -109,6 +109,23 @@ export class Metrics {
     `${PREFIX}database_busy_retries_total`,
     "Write transactions retried because the database was locked",
   );
+  readonly consumerPending = new Gauge(
+    `${PREFIX}jetstream_consumer_pending`,
+    "Events waiting in the stream for this consumer",
+  );
+  readonly redeliveries = new Counter(
+    `${PREFIX}jetstream_redeliveries_total`,
+    "Events the stream delivered more than once",
+  );
+  readonly duplicatesSkipped = new Counter(
+    `${PREFIX}jetstream_duplicates_skipped_total`,
+    "Redelivered events already applied, skipped",
+  );
+  readonly ackSeconds = new Histogram(
+    `${PREFIX}jetstream_ack_seconds`,
+    "From a batch's arrival to its acknowledgement",
+    DURATION_BUCKETS,
+  );
   readonly writerQueueDepth: Gauge;
   readonly #startedAt = Date.now() / 1000;
   readonly #process = processMetrics(this.#startedAt);
@@ -132,6 +149,10 @@ export class Metrics {
       this.natsReconnects,
       this.busyRetries,
       this.writerQueueDepth,
+      this.consumerPending,
+      this.redeliveries,
+      this.duplicatesSkipped,
+      this.ackSeconds,
       ...this.#process,
     ];
     return all.map((metric) => metric.render()).join("\n") + "\n";

@@ -66,6 +66,19 @@ export class Router {
     return this.#subs.filter((sub) => !sub.isClosed()).length;
   }
 
+  /** How many routes take a core subscription: with INGEST_MODE=jetstream, events come from the stream. */
+  get expectedSubscriptions(): number {
+    return this.options.config.INGEST_MODE === "jetstream"
+      ? this.routes.filter((r) => r.fn.kind === "request").length
+      : this.routes.length;
+  }
+
+  /** The route serving a full subject, and its `[name]` parameters. */
+  match(subject: string): { route: Route; params: Record<string, string> } | undefined {
+    const route = this.#routeOf(subject);
+    return route && { route, params: this.#params(route, subject) };
+  }
+
   /** Subscribes every route in the queue group and waits until the server has them. */
   async start(events: NatsConnection, requests: NatsConnection): Promise<void> {
     const queue = this.options.config.QUEUE_GROUP;
@@ -73,6 +86,7 @@ export class Router {
     this.#requests = requests;
     for (const route of this.routes) {
       if (route.fn.kind === "event") {
+        if (this.options.config.INGEST_MODE === "jetstream") continue;
         const callback = (_err: Error | null, msg: Msg) => this.#onEvent(route, route.fn as EventFunction, msg);
         this.#subs.push(events.subscribe(route.fullSubject, { queue, callback }));
       } else {

@@ -9,6 +9,7 @@ import type { Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import { loadMigrations, migrate } from "./migrate.ts";
 import { connectNats, type NatsLink } from "./nats.ts";
+import { type JetStreamIngest, startJetStreamIngest } from "./jetstream.ts";
 import { accepts, type NatsServer, startNatsServer } from "./nats_server.ts";
 import { Router, routesOf } from "./router.ts";
 import type { Sql } from "./sql.ts";
@@ -51,8 +52,14 @@ export async function startService(config: Config, log: Logger): Promise<Service
   let natsServer: NatsServer | undefined;
   let discoverySubs: Subscription[] = [];
   let stopping = false;
+  let ingest: JetStreamIngest | undefined;
   let maintenanceTimer: ReturnType<typeof setInterval> | undefined;
-  const pending = { database: "opening", migrations: "not applied yet", nats: "connecting" } as Record<
+  const pending = {
+    database: "opening",
+    migrations: "not applied yet",
+    nats: "connecting",
+    jetstream: undefined,
+  } as Record<
     string,
     string | undefined
   >;
@@ -73,9 +80,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
     for (const link of [events, requests]) {
       if (link && !link.connected()) reasons.push(`nats: ${link.role} connection down`);
     }
-    if (router.subscribed < router.routes.length) {
-      reasons.push(`functions: ${router.subscribed} of ${router.routes.length} subscribed`);
+    if (router.subscribed < router.expectedSubscriptions) {
+      reasons.push(`functions: ${router.subscribed} of ${router.expectedSubscriptions} subscribed`);
     }
+    const ingestProblem = ingest?.problem();
+    if (ingestProblem) reasons.push(`jetstream: ${ingestProblem}`);
     if (db) {
       try {
         await withTimeout(db.ping(), 2000, "SELECT 1 timed out after 2 s");
@@ -125,6 +134,19 @@ export async function startService(config: Config, log: Logger): Promise<Service
     events = await retry("nats", () => connectNats(config, servers, "events", { log, metrics }));
     requests = await retry("nats", () => connectNats(config, servers, "requests", { log, metrics }));
     await router.start(events.nc, requests.nc);
+    if (config.INGEST_MODE === "jetstream") {
+      const nc = events.nc;
+      ingest = await retry("jetstream", () =>
+        startJetStreamIngest({
+          nc,
+          routes: router.routes,
+          resolve: (subject) => router.match(subject),
+          writer: writer!,
+          config,
+          log,
+          metrics,
+        }));
+    }
     discoverySubs = serveDiscovery(requests.nc, {
       id,
       description: "NATS database service for chat bots",
@@ -177,6 +199,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       stopping = true;
       clearInterval(maintenanceTimer);
       await started.catch(() => {});
+      await ingest?.stop();
       if (writer) await router.drain();
       log.debug("Subscriptions drained; events committed");
       for (const sub of discoverySubs) sub.unsubscribe();

@@ -46,7 +46,26 @@ interface WorkEntry {
   reject(error: unknown): void;
 }
 
-type Entry = (EventEntry | DeadLetterEntry | WorkEntry) & { seq?: number };
+/** Hooks of {@linkcode Writer.applyBatch}, run inside its transaction. */
+export interface BatchHooks {
+  /** Which of the events were applied before (a redelivery); they are skipped. */
+  alreadyApplied(tx: Sql): Promise<boolean[]>;
+  /** Records that the batch was applied, in the same transaction. */
+  recordApplied(tx: Sql): Promise<void>;
+}
+
+/** How each event of an {@linkcode Writer.applyBatch} call ended. */
+export type BatchOutcome = Outcome | "duplicate";
+
+interface BatchEntry {
+  kind: "batch";
+  events: EventEntry[];
+  hooks: BatchHooks;
+  resolve(outcomes: BatchOutcome[]): void;
+  reject(error: unknown): void;
+}
+
+type Entry = (EventEntry | DeadLetterEntry | WorkEntry | BatchEntry) & { seq?: number };
 
 /** How an entry ended, reported after its transaction committed. */
 export type Outcome = "ok" | "dead_letter";
@@ -146,10 +165,10 @@ export class Writer {
 
   #takeBatch(): Entry[] {
     const queue = this.#queue, head = this.#head;
-    if (queue[head].kind === "work") return [queue[head]];
+    if (queue[head].kind === "work" || queue[head].kind === "batch") return [queue[head]];
     const max = head + (this.options.batchMax ?? this.options.config.BATCH_MAX);
     let end = head + 1;
-    while (end < queue.length && end < max && queue[end].kind !== "work") end++;
+    while (end < queue.length && end < max && (queue[end].kind === "event" || queue[end].kind === "dead_letter")) end++;
     return queue.slice(head, end);
   }
 
@@ -179,20 +198,59 @@ export class Writer {
       }
       return;
     }
+    if (first.kind === "batch") {
+      try {
+        first.resolve(await this.#commitEvents(first.events, first.hooks));
+      } catch (error) {
+        if (!isBusy(error)) return first.reject(error);
+        throw error;
+      }
+      return;
+    }
+    await this.#commitEvents(batch as (EventEntry | DeadLetterEntry)[]);
+  }
+
+  /** One transaction for the events; on any failure again with a savepoint per event. */
+  async #commitEvents(entries: (EventEntry | DeadLetterEntry)[], hooks?: BatchHooks): Promise<BatchOutcome[]> {
     const receivedAt = Math.floor(Date.now() / 1000);
-    const events = (batch as (EventEntry | DeadLetterEntry)[]).map((entry) => this.#decode(entry, receivedAt));
+    const decoded = entries.map((entry) => this.#decode(entry, receivedAt));
+    let skip: boolean[] = [];
     let failed: Map<number, unknown> | undefined;
+    const attempt = (isolated: boolean) =>
+      this.db.transaction(async (tx) => {
+        skip = (await hooks?.alreadyApplied(tx)) ?? [];
+        failed = await this.#apply(tx, decoded.filter((_, i) => !skip[i]), receivedAt, isolated);
+        await hooks?.recordApplied(tx);
+      });
     try {
-      await this.db.transaction((tx) => this.#apply(tx, events, receivedAt, false));
+      await attempt(false);
+      failed = undefined;
     } catch (error) {
       if (isBusy(error)) throw error;
       // Some event failed: apply each one inside its own savepoint so the rest commit.
-      failed = new Map();
-      await this.db.transaction(async (tx) => {
-        failed = await this.#apply(tx, events, receivedAt, true);
-      });
+      await attempt(true);
     }
-    this.#report(events, failed);
+    const applied = decoded.filter((_, i) => !skip[i]);
+    this.#report(applied, failed);
+    const outcomes: BatchOutcome[] = [];
+    let j = 0;
+    for (let i = 0; i < decoded.length; i++) {
+      if (skip[i]) outcomes.push("duplicate");
+      else {
+        const entry = applied[j];
+        outcomes.push(entry.kind === "dead_letter" || failed?.has(j) ? "dead_letter" : "ok");
+        j++;
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * Applies `events` in one transaction of their own, with `hooks` inside it, after everything
+   * queued before; resolves after commit with each event's outcome.
+   */
+  applyBatch(events: EventEntry[], hooks: BatchHooks): Promise<BatchOutcome[]> {
+    return new Promise((resolve, reject) => this.#push({ kind: "batch", events, hooks, resolve, reject }));
   }
 
   /** Validates an event's payload; one that does not fit becomes a dead letter. */

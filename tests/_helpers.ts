@@ -111,8 +111,8 @@ export async function countRows(service: Service, table: string): Promise<number
 }
 
 /** Starts a service serving the real `functions/` on `:memory:` (or `env.DATABASE_URL`). */
-export function startRosey(env: Record<string, string> = {}): Promise<TestService> {
-  return startTestService({ env: { FUNCTIONS_DIR: "functions", MAINTENANCE_INTERVAL: "0", ...env } });
+export function startRosey(env: Record<string, string> = {}, nats?: NatsServer): Promise<TestService> {
+  return startTestService({ env: { FUNCTIONS_DIR: "functions", MAINTENANCE_INTERVAL: "0", ...env }, nats });
 }
 
 /** Publishes each payload as an event on `rosey.db.<subject>` and flushes. */

@@ -13,7 +13,7 @@ async function dump(t: TestService) {
   );
   const out: Record<string, unknown[]> = {};
   for (const { name } of tables) {
-    out[name] = (await rows(t, `SELECT * FROM "${name}" ORDER BY rowid`)).map((r) => ({ ...r }));
+    out[name] = (await rows(t, `SELECT * FROM "${name}" ORDER BY 1, 2`)).map((r) => ({ ...r }));
   }
   return out;
 }

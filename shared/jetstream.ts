@@ -1,0 +1,176 @@
+/**
+ * Durable ingestion: a stream captures the event subjects (never a request subject, or its
+ * requester would get the stream's PubAck as the reply), a durable pull consumer shared by all
+ * instances feeds batches to the writer, and each batch is acknowledged only after it committed.
+ */
+import {
+  AckPolicy,
+  type Consumer,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JsMsg,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+import type { Route } from "./router.ts";
+import type { EventEntry, Writer } from "./writer.ts";
+import type { EventFunction } from "./function.ts";
+
+const SECOND_NS = 1_000_000_000;
+
+/** A running ingest loop. */
+export interface JetStreamIngest {
+  /** Why the loop is not consuming right now, if it is not. */
+  problem(): string | undefined;
+  /** Finishes the batch in hand (committed and acked), then stops. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@linkcode startJetStreamIngest}. */
+export interface JetStreamIngestOptions {
+  nc: NatsConnection;
+  routes: Route[];
+  /** Maps a message subject to its route and parameters. */
+  resolve(subject: string): { route: Route; params: Record<string, string> } | undefined;
+  writer: Writer;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** Creates or updates the stream and the durable consumer from configuration. */
+async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], config: Config) {
+  const jsm = await jetstreamManager(nc);
+  const subjects = routes.filter((r) => r.fn.kind === "event").map((r) => r.fullSubject);
+  const stream = {
+    name: config.JETSTREAM_STREAM,
+    subjects,
+    retention:
+      { workqueue: RetentionPolicy.Workqueue, limits: RetentionPolicy.Limits, interest: RetentionPolicy.Interest }[
+        config.JETSTREAM_RETENTION
+      ],
+    storage: StorageType.File,
+    max_age: config.JETSTREAM_MAX_AGE * SECOND_NS,
+  };
+  let info;
+  try {
+    info = await jsm.streams.update(stream.name, { subjects: stream.subjects, max_age: stream.max_age });
+  } catch {
+    info = await jsm.streams.add(stream);
+  }
+  const consumer = {
+    durable_name: config.JETSTREAM_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: config.JETSTREAM_ACK_WAIT * SECOND_NS,
+    max_deliver: config.JETSTREAM_MAX_DELIVER,
+    max_ack_pending: Math.max(1000, config.JETSTREAM_BATCH * 4),
+  };
+  try {
+    await jsm.consumers.update(stream.name, consumer.durable_name, {
+      ack_wait: consumer.ack_wait,
+      max_deliver: consumer.max_deliver,
+      max_ack_pending: consumer.max_ack_pending,
+    });
+  } catch {
+    await jsm.consumers.add(stream.name, consumer);
+  }
+  return { jsm, streamKey: `${stream.name}@${info.created}` };
+}
+
+/** Starts consuming; throws when the stream or consumer cannot be set up. */
+export async function startJetStreamIngest(options: JetStreamIngestOptions): Promise<JetStreamIngest> {
+  const { nc, config, log, metrics, writer } = options;
+  const { jsm, streamKey } = await ensureStreamAndConsumer(nc, options.routes, config);
+  const consumer: Consumer = await jetstream(nc).consumers.get(config.JETSTREAM_STREAM, config.JETSTREAM_CONSUMER);
+  let running = true;
+  let problem: string | undefined;
+  let batches = 0;
+  // Zero from the start, so that dashboards show the series before the first redelivery.
+  metrics.redeliveries.inc({}, 0);
+  metrics.duplicatesSkipped.inc({}, 0);
+  log.info("Consuming events from JetStream", { stream: config.JETSTREAM_STREAM, consumer: config.JETSTREAM_CONSUMER });
+
+  const applyBatch = async (messages: JsMsg[], fetchedAt: number) => {
+    const entries: EventEntry[] = [];
+    for (const m of messages) {
+      const match = options.resolve(m.subject);
+      // The stream captures event subjects only, so every message has a route.
+      entries.push({
+        kind: "event",
+        fn: match!.route.fn as EventFunction,
+        subject: m.subject,
+        params: match!.params,
+        raw: m.data,
+      });
+      if (m.redelivered) metrics.redeliveries.inc();
+    }
+    const seqs = messages.map((m) => m.seq);
+    const placeholders = seqs.map(() => "?").join(", ");
+    const outcomes = await writer.applyBatch(entries, {
+      async alreadyApplied(tx) {
+        const rows = await tx.query<{ seq: number }>(
+          `SELECT seq FROM jetstream_applied WHERE stream = ? AND seq IN (${placeholders})`,
+          [streamKey, ...seqs],
+        );
+        const done = new Set(rows.map((r) => r.seq));
+        return seqs.map((seq) => done.has(seq));
+      },
+      async recordApplied(tx) {
+        await tx.run(
+          `INSERT OR IGNORE INTO jetstream_applied (stream, seq) VALUES ${seqs.map(() => "(?, ?)").join(", ")}`,
+          seqs.flatMap((seq) => [streamKey, seq]),
+        );
+      },
+    });
+    messages.forEach((m, i) => {
+      // A poison event is in dead_letters now: terminate it rather than have it delivered again.
+      if (outcomes[i] === "dead_letter") m.term();
+      else m.ack();
+      if (outcomes[i] === "duplicate") metrics.duplicatesSkipped.inc();
+    });
+    metrics.ackSeconds.observe((performance.now() - fetchedAt) / 1000);
+    metrics.consumerPending.set(messages.at(-1)!.info.pending);
+  };
+
+  const prune = async () => {
+    // Sequences below the stream's first can never be delivered again.
+    const { state } = await jsm.streams.info(config.JETSTREAM_STREAM);
+    await writer.run((tx) =>
+      tx.run("DELETE FROM jetstream_applied WHERE stream = ? AND seq < ?", [streamKey, state.first_seq])
+    );
+  };
+
+  const loop = (async () => {
+    for (let failures = 0; running;) {
+      try {
+        const iterator = await consumer.fetch({ max_messages: config.JETSTREAM_BATCH, expires: 1000 });
+        const messages: JsMsg[] = [];
+        for await (const m of iterator) messages.push(m);
+        const fetchedAt = performance.now();
+        if (messages.length > 0) await applyBatch(messages, fetchedAt);
+        if (++batches % 200 === 0) await prune();
+        failures = 0;
+        problem = undefined;
+      } catch (error) {
+        failures++;
+        problem = (error as Error).message;
+        log.warn("JetStream fetch failed; retrying", { error: problem });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** Math.min(failures, 6))));
+      }
+    }
+  })();
+
+  return {
+    problem: () => problem,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
