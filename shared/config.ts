@@ -41,7 +41,7 @@ export const ConfigSchema = z.object({
   JETSTREAM_MAX_AGE: seconds.default(7 * 24 * 3600).describe("Seconds a stream keeps an event (0: forever)"),
   JETSTREAM_ACK_WAIT: int(1, 3600).default(30).describe("Seconds before an unacknowledged event is delivered again"),
   JETSTREAM_MAX_DELIVER: int(1, 1000).default(10).describe("Deliveries of one event before the server gives up on it"),
-  JETSTREAM_BATCH: int(1, 10_000).default(500).describe("Events fetched and committed together"),
+  JETSTREAM_BATCH: int(1, 10_000).default(1000).describe("Events fetched and committed together"),
   SUBJECT_PREFIX: z.string().regex(
     /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
     "must be dot-separated tokens without wildcards",

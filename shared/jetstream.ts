@@ -146,23 +146,41 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
     );
   };
 
+  const fetchBatch = async () => {
+    const messages: JsMsg[] = [];
+    for await (const m of await consumer.fetch({ max_messages: config.JETSTREAM_BATCH, expires: 1000 })) {
+      messages.push(m);
+    }
+    return messages;
+  };
+
   const loop = (async () => {
+    let next: Promise<JsMsg[]> | undefined;
     for (let failures = 0; running;) {
       try {
-        const iterator = await consumer.fetch({ max_messages: config.JETSTREAM_BATCH, expires: 1000 });
-        const messages: JsMsg[] = [];
-        for await (const m of iterator) messages.push(m);
+        const messages = await (next ?? fetchBatch());
+        // The next batch travels while this one is written.
+        next = running ? fetchBatch() : undefined;
+        next?.catch(() => {});
         const fetchedAt = performance.now();
         if (messages.length > 0) await applyBatch(messages, fetchedAt);
         if (++batches % 200 === 0) await prune();
         failures = 0;
         problem = undefined;
       } catch (error) {
+        next = undefined;
         failures++;
         problem = (error as Error).message;
         log.warn("JetStream fetch failed; retrying", { error: problem });
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** Math.min(failures, 6))));
       }
+    }
+    // Stopping: what was already fetched is written and acknowledged, not left to redelivery.
+    const rest = await next?.catch(() => []);
+    if (rest?.length) {
+      await applyBatch(rest, performance.now()).catch((error) =>
+        log.warn("Last JetStream batch not written; it will be delivered again", { error: (error as Error).message })
+      );
     }
   })();
 

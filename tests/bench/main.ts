@@ -38,7 +38,7 @@ function record(row: Omit<Row, "ratio">) {
 }
 
 const workDir = await Deno.makeTempDir({ prefix: "rosey-db-bench-" });
-const nats = await startNatsServer({ install: true });
+const nats = await startNatsServer({ install: true, storeDir: `${workDir}/nats` });
 const encoder = new TextEncoder();
 
 /** Events of message.log committed so far, from the service's own metrics (no SQLite in this process). */
@@ -135,6 +135,20 @@ try {
     unit: "MiB",
     target: "<= 200",
     met: ingested.peakRss <= 200 * 2 ** 20,
+  });
+
+  // Durable ingest: the same events through the JetStream stream, acknowledged after commit.
+  const durableDb = `${workDir}/durable.db`;
+  service = await startServiceProcess(nats.url, durableDb, { INGEST_MODE: "jetstream" });
+  const durable = await ingest(service, EVENTS);
+  await service.stop();
+  record({
+    figure: "ingest, INGEST_MODE=jetstream (end to end)",
+    value: durable.rate,
+    unit: "events/s",
+    baseline: { name: "core ingest, same run", value: ingested.rate },
+    target: ">= 30000",
+    met: durable.rate >= 30_000,
   });
 
   // Requests on a table of CHAT_ROWS messages.
