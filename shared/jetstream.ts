@@ -44,7 +44,7 @@ export interface JetStreamIngestOptions {
 }
 
 /** Creates or updates the stream and the durable consumer from configuration. */
-async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], config: Config) {
+async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], config: Config, log: Logger) {
   const jsm = await jetstreamManager(nc);
   const subjects = routes.filter((r) => r.fn.kind === "event").map((r) => r.fullSubject);
   const stream = {
@@ -57,12 +57,19 @@ async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], conf
     storage: StorageType.File,
     max_age: config.JETSTREAM_MAX_AGE * SECOND_NS,
   };
-  let info;
-  try {
-    info = await jsm.streams.update(stream.name, { subjects: stream.subjects, max_age: stream.max_age });
-  } catch {
-    info = await jsm.streams.add(stream);
+  const existing = await jsm.streams.info(stream.name).catch(() => undefined);
+  if (existing && existing.config.retention !== stream.retention) {
+    // The server cannot change a stream's retention in place; say so rather than pretend.
+    log.warn("JETSTREAM_RETENTION differs from the existing stream's; keeping the stream's", {
+      stream: stream.name,
+      configured: stream.retention,
+      existing: existing.config.retention,
+    });
   }
+  const info = existing
+    ? await jsm.streams.update(stream.name, { subjects: stream.subjects, max_age: stream.max_age })
+    : await jsm.streams.add(stream);
+  const consumerExists = await jsm.consumers.info(stream.name, config.JETSTREAM_CONSUMER).then(() => true, () => false);
   const consumer = {
     durable_name: config.JETSTREAM_CONSUMER,
     ack_policy: AckPolicy.Explicit,
@@ -71,13 +78,13 @@ async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], conf
     max_deliver: config.JETSTREAM_MAX_DELIVER,
     max_ack_pending: Math.max(1000, config.JETSTREAM_BATCH * 4),
   };
-  try {
+  if (consumerExists) {
     await jsm.consumers.update(stream.name, consumer.durable_name, {
       ack_wait: consumer.ack_wait,
       max_deliver: consumer.max_deliver,
       max_ack_pending: consumer.max_ack_pending,
     });
-  } catch {
+  } else {
     await jsm.consumers.add(stream.name, consumer);
   }
   return { jsm, streamKey: `${stream.name}@${info.created}` };
@@ -86,7 +93,7 @@ async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], conf
 /** Starts consuming; throws when the stream or consumer cannot be set up. */
 export async function startJetStreamIngest(options: JetStreamIngestOptions): Promise<JetStreamIngest> {
   const { nc, config, log, metrics, writer } = options;
-  const { jsm, streamKey } = await ensureStreamAndConsumer(nc, options.routes, config);
+  const { jsm, streamKey } = await ensureStreamAndConsumer(nc, options.routes, config, log);
   const consumer: Consumer = await jetstream(nc).consumers.get(config.JETSTREAM_STREAM, config.JETSTREAM_CONSUMER);
   let running = true;
   let problem: string | undefined;

@@ -215,3 +215,22 @@ for (const mode of ["jetstream", "core"] as const) {
     await nc.close();
   });
 }
+
+Deno.test("INGEST_MODE=jetstream creates the stream and consumer at start-up and updates them from configuration", async () => {
+  await using nats = await startNats({ storeDir: await Deno.makeTempDir() });
+  {
+    await using _t = await startRosey({ ...JS_ENV, JETSTREAM_MAX_AGE: "3600", JETSTREAM_MAX_DELIVER: "4" }, nats);
+  }
+  await using t = await startRosey({
+    ...JS_ENV,
+    JETSTREAM_MAX_AGE: "7200",
+    JETSTREAM_ACK_WAIT: "9",
+    JETSTREAM_MAX_DELIVER: "6",
+  }, nats);
+  const jsm = await jetstreamManager(t.nc);
+  const stream = await jsm.streams.info("ROSEY_DB_EVENTS");
+  assert.equal(stream.config.max_age, 7200 * 1e9);
+  assert.equal(stream.config.retention, "workqueue");
+  const consumer = await jsm.consumers.info("ROSEY_DB_EVENTS", "rosey-db");
+  assert.deepEqual([consumer.config.ack_wait, consumer.config.max_deliver], [9 * 1e9, 6]);
+});
