@@ -11,9 +11,6 @@ import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Writer } from "./writer.ts";
 
-/** After this long without events, a request assumes none is on its way. */
-const IDLE_AFTER_MS = 1000;
-
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** Options for {@linkcode Router}. */
@@ -50,7 +47,8 @@ export class Router {
   #subs: Subscription[] = [];
   #events?: NatsConnection;
   #requests?: NatsConnection;
-  #lastEventAt = -Infinity;
+  #flushWaiters?: (() => void)[];
+  #flushing = false;
   #inFlight = new Set<Promise<void>>();
   #prefixTokens: number;
   #bySubject = new Map<string, Route>();
@@ -103,18 +101,36 @@ export class Router {
    * (a PING on the events connection comes back after them), for at most READ_AFTER_WRITE_MS,
    * so that a flood of events delays a request by a bounded time and never more.
    */
-  #idleSinceLastEvent(): boolean {
-    return performance.now() - this.#lastEventAt > IDLE_AFTER_MS;
+  /**
+   * Resolves after a PING on the events connection sent after this call comes back. Requests
+   * share PINGs: one arriving while a PING is out waits for the next, so at most one is in flight.
+   */
+  #eventsFlushed(): Promise<void> {
+    return new Promise((resolve) => {
+      (this.#flushWaiters ??= []).push(resolve);
+      if (!this.#flushing) this.#runFlushes();
+    });
+  }
+
+  async #runFlushes() {
+    this.#flushing = true;
+    while (this.#flushWaiters) {
+      const waiters = this.#flushWaiters;
+      this.#flushWaiters = undefined;
+      await this.#events!.flush().catch(() => {});
+      for (const resolve of waiters) resolve();
+    }
+    this.#flushing = false;
   }
 
   async #eventsCommitted(): Promise<void> {
     const limit = this.options.config.READ_AFTER_WRITE_MS;
     if (limit === 0 || !this.#events) return;
     const writer = this.options.writer;
-    // Nothing queued and nothing new on the wire: the common case costs no round trip.
-    if (writer.depth === 0 && this.#idleSinceLastEvent()) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const caughtUp = this.#events.flush().then(() => writer.settled());
+    // From a stream, events are not on this connection: only what was fetched can be waited for.
+    const onTheWire = this.options.config.INGEST_MODE === "jetstream" ? Promise.resolve() : this.#eventsFlushed();
+    const caughtUp = onTheWire.then(() => writer.settled());
     await Promise.race([caughtUp, new Promise<void>((resolve) => timer = setTimeout(resolve, limit))]).catch(() => {});
     clearTimeout(timer);
   }
@@ -197,7 +213,6 @@ export class Router {
   }
 
   #onEvent(route: Route, fn: EventFunction, msg: Msg) {
-    this.#lastEventAt = performance.now();
     // Decoding and validation happen when the writer forms the batch (shared/writer.ts).
     // Without [name] tokens the subject is the route's own: no need to decode msg.subject per message.
     const subject = route.params.size === 0 ? route.fullSubject : msg.subject;
