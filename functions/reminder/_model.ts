@@ -39,6 +39,19 @@ export const ReminderEvent = z.object({
 });
 export type ReminderEvent = z.infer<typeof ReminderEvent>;
 
+/** One run of a reminder, as `reminder.log.*` store and return it. */
+export const LogEntry = z.object({
+  id: z.number(),
+  event_id: z.number(),
+  scheduled_at: z.number(),
+  sent_at: z.number().nullable(),
+  users_notified: z.number(),
+  status: z.enum(["pending", "sent", "failed"]),
+  error_message: z.string().nullable(),
+});
+
+export const LOG_COLUMNS = "id, event_id, scheduled_at, sent_at, users_notified, status, error_message";
+
 export const EVENT_COLUMNS =
   "id, message_id, channel_id, guild_id, title, description, interval_minutes, is_paused, last_reminder, required_reactions, created_at, updated_at";
 

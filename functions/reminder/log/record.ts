@@ -1,16 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function.ts";
-import { EventId, requireEvent } from "../_model.ts";
-
-const LogEntry = z.object({
-  id: z.number(),
-  event_id: z.number(),
-  scheduled_at: z.number(),
-  sent_at: z.number().nullable(),
-  users_notified: z.number(),
-  status: z.enum(["pending", "sent", "failed"]),
-  error_message: z.string().nullable(),
-});
+import { EventId, LOG_COLUMNS, LogEntry, requireEvent } from "../_model.ts";
 
 export default defineRequest({
   description: "Record a reminder run; a sent one also becomes the event's last reminder",
@@ -30,7 +20,7 @@ export default defineRequest({
       const sentAt = input.status === "sent" ? Math.floor(input.sent_at ?? ctx.receivedAt) : input.sent_at ?? null;
       const [row] = await tx.query<z.infer<typeof LogEntry>>(
         `INSERT INTO reminder_logs (event_id, scheduled_at, sent_at, users_notified, status, error_message)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id, event_id, scheduled_at, sent_at, users_notified, status, error_message`,
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING ${LOG_COLUMNS}`,
         [input.event_id, scheduledAt, sentAt, input.users_notified, input.status, input.error_message ?? null],
       );
       if (input.status === "sent") {
