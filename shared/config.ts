@@ -53,7 +53,9 @@ export const ConfigSchema = z.object({
   FUNCTIONS: z.string().default("*").describe(
     "Comma-separated globs of subjects (without prefix) this instance serves",
   ),
-  FUNCTIONS_DIR: z.string().min(1).default("functions").describe("Directory of function files"),
+  FUNCTIONS_DIR: z.string().min(1).optional().describe(
+    "Directory of function files (default: this repository's functions/)",
+  ),
   READ_AFTER_WRITE_MS: int(0, 60_000).default(5).describe(
     "How long a request waits for events published before it to be committed (0: never waits)",
   ),

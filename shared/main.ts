@@ -20,6 +20,8 @@ async function main() {
     log.error("Cannot start", { error: (error as Error).message });
     Deno.exit(1);
   }
+  // Stages that can recover (database, migrations, NATS) retry by themselves; anything else ends here.
+  service.started.catch(() => Deno.exit(1));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

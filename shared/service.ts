@@ -40,9 +40,8 @@ const STAGE_TIMEOUT_MS = 15_000;
 /** Starts the service; throws at once only for a function tree that does not fit the contract. */
 export async function startService(config: Config, log: Logger): Promise<Service> {
   const id = nuid.next();
-  const functions = (await discoverFunctions(config.FUNCTIONS_DIR)).filter((f) =>
-    matchesFilter(f.subject, config.FUNCTIONS)
-  );
+  const functionsDir = config.FUNCTIONS_DIR ?? relativeToCwd(new URL("../functions", import.meta.url));
+  const functions = (await discoverFunctions(functionsDir)).filter((f) => matchesFilter(f.subject, config.FUNCTIONS));
   const metrics = new Metrics(() => writer?.depth ?? 0);
   let db: Database | undefined;
   let writer: Writer | undefined;
@@ -212,6 +211,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.info("Stopped");
     },
   };
+}
+
+/** A file URL as a path relative to the working directory when it lies below it, else absolute. */
+function relativeToCwd(url: URL): string {
+  const path = decodeURIComponent(url.pathname).replace(/\/$/, "");
+  const cwd = Deno.cwd();
+  return path.startsWith(cwd + "/") ? path.slice(cwd.length + 1) : path;
 }
 
 function dirname(path: string): string {

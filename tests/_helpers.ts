@@ -152,11 +152,12 @@ export function now(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** `shared/main.ts` as a child process with `args` and `env`, once its /ready answers 200. */
-export async function spawnService(args: string[], env: Record<string, string> = {}) {
+/** `shared/main.ts` as a child process with `args` and `env`, run in `cwd`, once its /ready answers 200. */
+export async function spawnService(args: string[], env: Record<string, string> = {}, cwd?: string) {
   const httpPort = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "shared/main.ts", ...args],
+    args: ["run", "-A", new URL("../shared/main.ts", import.meta.url).pathname, ...args],
+    cwd,
     env: { HTTP_PORT: String(httpPort), LOG_LEVEL: "ERROR", ...env },
     stdout: "null",
     stderr: "inherit",

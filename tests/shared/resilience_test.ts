@@ -73,17 +73,20 @@ Deno.test("SIGTERM while events are queued commits everything received, then exi
   await nc.close();
 });
 
-Deno.test("without NATS_URL the service starts its own nats-server and stops it on SIGTERM", async () => {
+Deno.test("without NATS_URL the service starts its own nats-server, from any directory, and stops it on SIGTERM", async () => {
   await using dir = await tempDir();
   const natsPort = freePort();
-  const { child } = await spawnService(["--db-path", `${dir.path}/embedded.db`], {
-    NATS_EMBEDDED_PORT: String(natsPort),
-  });
+  const { child } = await spawnService(
+    ["--db-path", "embedded.db"],
+    { NATS_EMBEDDED_PORT: String(natsPort) },
+    dir.path,
+  );
   const nc = await connect({ servers: `nats://127.0.0.1:${natsPort}` });
   const reply = await nc.request("rosey.db.query.user_stats", json({ username: "nobody" }), { timeout: 5000 });
   assert.deepEqual(reply.json(), { found: false });
   await nc.close();
   assert.ok((await Deno.stat(`${dir.path}/nats`)).isDirectory, "JetStream store beside the database");
+  assert.ok((await Deno.stat(`${dir.path}/embedded.db`)).isFile, "database path relative to the working directory");
   child.kill("SIGTERM");
   assert.equal((await child.status).code, 0);
   assert.equal(await accepts(natsPort), false, "the child nats-server is gone");
