@@ -21,6 +21,30 @@ async function chatCounts(path: string) {
   }
 }
 
+/** Rows, dead letters, applied sequences and the consumer's state: what a lost-event failure needs to say. */
+async function whereEventsAre(path: string, nc: NatsConnection) {
+  const db = createClient({ url: `file:${path}` });
+  const dead = (await db.execute("SELECT error_code, count(*) AS n FROM dead_letters GROUP BY error_code")).rows;
+  const [applied] = (await db.execute("SELECT count(*) AS n, max(seq) AS last FROM jetstream_applied")).rows;
+  db.close();
+  const jsm = await jetstreamManager(nc);
+  const { state } = await jsm.streams.info("ROSEY_DB_EVENTS");
+  const consumer = await jsm.consumers.info("ROSEY_DB_EVENTS", "rosey-db");
+  return JSON.stringify({
+    counts: await chatCounts(path),
+    dead,
+    applied,
+    stream: { messages: state.messages, first: state.first_seq, last: state.last_seq },
+    consumer: {
+      pending: consumer.num_pending,
+      ackPending: consumer.num_ack_pending,
+      redelivered: consumer.num_redelivered,
+      delivered: consumer.delivered.stream_seq,
+      ackFloor: consumer.ack_floor.stream_seq,
+    },
+  });
+}
+
 async function integrity(path: string) {
   const db = createClient({ url: `file:${path}` });
   const rows = (await db.execute("PRAGMA integrity_check")).rows.map((r) => r.integrity_check);
@@ -97,7 +121,10 @@ Deno.test("INGEST_MODE=jetstream: kill -9 five times during 50,000 events loses 
     service = await spawnService(args, JS_ENV);
   }
   await publishing;
-  await waitFor(async () => (await chatCounts(path)).rows >= 50_000, 120_000, "50,000 rows");
+  await waitFor(async () => (await chatCounts(path)).rows >= 50_000, 120_000, "50,000 rows")
+    .catch(async (error) => {
+      throw new Error(`${error.message}; ${await whereEventsAre(path, nc)}`);
+    });
   await new Promise((resolve) => setTimeout(resolve, 2500)); // longer than the ack wait: any redelivery shows
   service.child.kill("SIGTERM");
   assert.equal((await service.child.status).code, 0);
