@@ -1,6 +1,7 @@
 /** libSQL connections: a reader and the single writer's connection, pragmas kept on both. */
 import { type Client, createClient } from "@libsql/client";
 import { type Config, databaseUrl } from "./config.ts";
+import { LocalConnection } from "./db_local.ts";
 import { isBusy } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { type Sql, sqlOf } from "./sql.ts";
@@ -52,25 +53,37 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
   const mode = databaseMode(url, config.DATABASE_SYNC_URL);
   const path = mode === "file" || mode === "replica" ? url.replace(/^file:(\/\/)?/, "") : undefined;
   if (path) await Deno.mkdir(dirOf(path), { recursive: true });
+  const pragmas = connectionPragmas(mode, config);
+  const writerPragmas = [`PRAGMA busy_timeout = ${WRITER_BUSY_TIMEOUT_MS}`, ...pragmas];
+  const readerPragmas = [`PRAGMA busy_timeout = ${config.DATABASE_BUSY_TIMEOUT_MS}`, ...pragmas];
+  if (mode === "file" || mode === "memory") {
+    const key = { encryptionKey: config.DATABASE_ENCRYPTION_KEY };
+    const writer = new LocalConnection(path ?? ":memory:", key, writerPragmas);
+    if (mode === "file") writer.run("PRAGMA journal_mode = WAL");
+    const reader = mode === "file" ? new LocalConnection(path!, key, readerPragmas) : writer;
+    return {
+      mode,
+      path,
+      read: reader.sql,
+      transaction: (work, retry) => localTransaction(writer, work, options.onBusyRetry, retry),
+      withoutTransaction: (work) => work(writer.sql),
+      async ping() {
+        await reader.sql.query("SELECT 1");
+      },
+      close() {
+        writer.close();
+        if (reader !== writer) reader.close();
+      },
+    };
+  }
   const clientOptions = {
-    url: mode === "memory" ? ":memory:" : url,
+    url,
     authToken: config.DATABASE_AUTH_TOKEN,
     encryptionKey: config.DATABASE_ENCRYPTION_KEY,
     syncUrl: config.DATABASE_SYNC_URL,
     syncInterval: config.DATABASE_SYNC_INTERVAL,
   };
-  const pragmas = connectionPragmas(mode, config);
-  const writer = new PragmaConnection(createClient(clientOptions), [
-    `PRAGMA busy_timeout = ${WRITER_BUSY_TIMEOUT_MS}`,
-    ...pragmas,
-  ]);
-  if (mode === "file") await writer.client.execute("PRAGMA journal_mode = WAL");
-  const reader = mode === "file"
-    ? new PragmaConnection(createClient(clientOptions), [
-      `PRAGMA busy_timeout = ${config.DATABASE_BUSY_TIMEOUT_MS}`,
-      ...pragmas,
-    ])
-    : writer;
+  const writer = new PragmaConnection(createClient(clientOptions), writerPragmas);
   let syncError: string | undefined;
   let syncTimer: ReturnType<typeof setInterval> | undefined;
   if (mode === "replica") {
@@ -84,23 +97,19 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
       );
     syncTimer = setInterval(sync, Math.max(1, config.DATABASE_SYNC_INTERVAL ?? 60) * 1000);
   }
-  const local = mode === "file" || mode === "memory";
   return {
     mode,
     path,
-    read: reader.sql,
-    transaction: local
-      ? (work, retry) => localTransaction(writer, work, options.onBusyRetry, retry)
-      : (work, retry) => clientTransaction(writer, work, options.onBusyRetry, retry),
+    read: writer.sql,
+    transaction: (work, retry) => clientTransaction(writer, work, options.onBusyRetry, retry),
     withoutTransaction: (work) => work(writer.sql),
     async ping() {
-      await reader.sql.query("SELECT 1");
+      await writer.sql.query("SELECT 1");
       if (syncError) throw new Error(`replica sync failed: ${syncError}`);
     },
     close() {
       clearInterval(syncTimer);
       writer.client.close();
-      if (reader !== writer) reader.client.close();
     },
   };
 }
@@ -135,15 +144,6 @@ class PragmaConnection {
     this.#fresh = false;
   }
 
-  /**
-   * A fresh connection. A statement that failed with SQLITE_BUSY stays "in progress" inside
-   * the client until garbage collection, and makes every later COMMIT on that connection fail.
-   */
-  async reconnect() {
-    await this.client.reconnect();
-    this.#fresh = true;
-  }
-
   async begin() {
     if (this.#fresh) await this.#applyPragmas();
     const tx = await this.client.transaction("write");
@@ -154,12 +154,16 @@ class PragmaConnection {
 
 /** BEGIN IMMEDIATE on the writer's own connection, retried on SQLITE_BUSY from timers. */
 async function localTransaction<T>(
-  conn: PragmaConnection,
+  conn: LocalConnection,
   work: (tx: Sql) => Promise<T>,
   onBusy?: () => void,
   retry?: BusyRetry,
 ) {
-  await retryWhileBusy(() => conn.sql.run("BEGIN IMMEDIATE"), () => (onBusy?.(), conn.reconnect()), retry);
+  const afterBusy = async () => {
+    onBusy?.();
+    conn.reconnect();
+  };
+  await retryWhileBusy(() => conn.sql.run("BEGIN IMMEDIATE"), afterBusy, retry);
   try {
     const result = await work(conn.sql);
     await conn.sql.run("COMMIT");

@@ -72,3 +72,46 @@ Deno.test("an encrypted file reopens with its key and hides its contents without
     openDatabase(loadConfig({ DATABASE_PATH: path }), silentLogger).then((d) => d.read.query("SELECT * FROM t")),
   );
 });
+
+Deno.test("local databases take and give values as @libsql/client does, with statements reused", async () => {
+  await using dir = await tempDir();
+  const db = await openDatabase(loadConfig({ DATABASE_PATH: `${dir.path}/v.db` }), silentLogger);
+  await db.transaction((tx) => tx.run("CREATE TABLE v (id INTEGER PRIMARY KEY, flag INTEGER, data BLOB, n INTEGER)"));
+  await db.transaction(async (tx) => {
+    // A boolean reaches the native binding as 0/1 (given as is, it would abort the process).
+    await tx.run("INSERT INTO v (flag, data, n) VALUES (?, ?, ?)", [true, new Uint8Array([1, 2, 3]), 7]);
+    await tx.run("INSERT INTO v (flag, data, n) VALUES (?, ?, ?)", [false, new Uint8Array([4]).buffer, 2 ** 53 + 2]);
+    await tx.run("INSERT INTO v (flag, data, n) VALUES (:flag, :data, :n)", { flag: 1, data: null, n: 3 });
+  });
+  const first = await db.read.query<{ flag: number; data: ArrayBuffer; n: number }>(
+    "SELECT flag, data, n FROM v WHERE id = ?",
+    [1],
+  );
+  assert.deepEqual(first.map((r) => ({ ...r, data: [...new Uint8Array(r.data)] })), [{
+    flag: 1,
+    data: [1, 2, 3],
+    n: 7,
+  }]);
+  assert.equal((await db.read.query<{ flag: number }>("SELECT flag FROM v WHERE id = ?", [2]))[0].flag, 0);
+  await assert.rejects(db.read.query("SELECT n FROM v WHERE id = 2"), RangeError, "no silently rounded integer");
+  await assert.rejects(db.read.query("SELECT ? AS x", [undefined as unknown as null]), TypeError);
+  const run = await db.transaction((tx) => tx.run("UPDATE v SET n = 0 WHERE id > ?", [1]));
+  assert.deepEqual(run, { changes: 2, lastInsertRowid: 3 });
+  db.close();
+});
+
+Deno.test("a kept statement that failed does not hold up later commits or hide newer rows from the reader", async () => {
+  await using dir = await tempDir();
+  const db = await openDatabase(loadConfig({ DATABASE_PATH: `${dir.path}/k.db` }), silentLogger);
+  await db.transaction((tx) => tx.run("CREATE TABLE k (a INTEGER NOT NULL)"));
+  const count = async () => (await db.read.query<{ n: number }>("SELECT count(*) AS n FROM k"))[0].n;
+  for (let i = 1; i <= 3; i++) {
+    await db.transaction(async (tx) => {
+      await tx.run("INSERT INTO k (a) VALUES (?)", [i]);
+      await assert.rejects(tx.run("INSERT INTO k (a) VALUES (?)", [null]), /NOT NULL/);
+      await assert.rejects(tx.query("SELECT 10 / a, abs(-9223372036854775808 + a - a) FROM k"), /overflow/);
+    });
+    assert.equal(await count(), i);
+  }
+  db.close();
+});
