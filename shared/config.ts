@@ -59,6 +59,9 @@ export const ConfigSchema = z.object({
   READ_AFTER_WRITE_MS: int(0, 60_000).default(5).describe(
     "How long a request waits for events published before it to be committed (0: never waits)",
   ),
+  REPLY_CACHE_ENTRIES: int(0, 1_000_000).default(1000).describe(
+    "Replies of read-only requests kept until the next commit (0: none)",
+  ),
   MAX_PAYLOAD_BYTES: int(1).default(256 * KIB).describe("Largest accepted message payload"),
   BATCH_MAX: int(1, 100_000).default(1000).describe("Most events committed in one write transaction"),
   DATABASE_URL: z.string().min(1).optional().describe(

@@ -17,6 +17,11 @@ export interface Database {
   transaction<T>(work: (tx: Sql) => Promise<T>, retry?: BusyRetry): Promise<T>;
   /** Runs `work` on the writer's connection outside a transaction (VACUUM). */
   withoutTransaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
+  /**
+   * A value that changes whenever anyone (this process or another) may have committed; absent
+   * where it cannot be read cheaply (remote and replica databases).
+   */
+  changeVersion?(): string;
   /** Resolves when the database answers `SELECT 1` (and, for a replica, its last sync succeeded). */
   ping(): Promise<void>;
   /** Path of the local file, when there is one. */
@@ -61,12 +66,26 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
     const writer = new LocalConnection(path ?? ":memory:", key, writerPragmas);
     if (mode === "file") writer.run("PRAGMA journal_mode = WAL");
     const reader = mode === "file" ? new LocalConnection(path!, key, readerPragmas) : writer;
+    // data_version moves when another connection commits; `writes` covers this process's writer,
+    // which in memory mode is the reader's own connection. It moves in the same synchronous step
+    // as COMMIT or ROLLBACK, and while work runs outside a transaction every call gets a new value.
+    let writes = 0, outside = 0;
+    const bump = () => void writes++;
     return {
       mode,
       path,
       read: reader.sql,
-      transaction: (work, retry) => localTransaction(writer, work, options.onBusyRetry, retry),
-      withoutTransaction: (work) => work(writer.sql),
+      transaction: (work, retry) => localTransaction(writer, work, bump, options.onBusyRetry, retry),
+      async withoutTransaction(work) {
+        outside++;
+        try {
+          return await work(writer.sql);
+        } finally {
+          outside--;
+          writes++;
+        }
+      },
+      changeVersion: () => `${outside > 0 ? ++writes : writes}:${reader.value("PRAGMA data_version")}`,
       async ping() {
         await reader.sql.query("SELECT 1");
       },
@@ -156,20 +175,28 @@ class PragmaConnection {
 async function localTransaction<T>(
   conn: LocalConnection,
   work: (tx: Sql) => Promise<T>,
+  onEnd: () => void,
   onBusy?: () => void,
   retry?: BusyRetry,
 ) {
-  const afterBusy = async () => {
+  const afterBusy = () => {
     onBusy?.();
     conn.reconnect();
+    return Promise.resolve();
   };
   await retryWhileBusy(() => conn.sql.run("BEGIN IMMEDIATE"), afterBusy, retry);
   try {
     const result = await work(conn.sql);
-    await conn.sql.run("COMMIT");
+    conn.run("COMMIT");
+    onEnd();
     return result;
   } catch (error) {
-    await conn.sql.run("ROLLBACK").catch(() => {});
+    try {
+      conn.run("ROLLBACK");
+    } catch {
+      // COMMIT failed after SQLite had already rolled back on its own.
+    }
+    onEnd();
     throw error;
   }
 }

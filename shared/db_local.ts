@@ -23,6 +23,7 @@ const KEPT_SQL_LENGTH = 8192;
 export class LocalConnection {
   #db: Connection;
   #statements = new Map<string, Statement>();
+  #values = new Map<string, Statement>();
   readonly sql: Sql;
 
   constructor(
@@ -32,8 +33,8 @@ export class LocalConnection {
   ) {
     this.#db = this.#open();
     this.sql = {
-      query: async (sql, args) => this.query(sql, args),
-      run: async (sql, args) => this.run(sql, args),
+      query: (sql, args) => settle(() => this.query(sql, args)),
+      run: (sql, args) => settle(() => this.run(sql, args)),
     };
   }
 
@@ -65,6 +66,13 @@ export class LocalConnection {
     return { changes: result.changes, lastInsertRowid: Number(result.lastInsertRowid) };
   }
 
+  /** The first column of the first row, as a number or text: a third of the cost of `query` for one value. */
+  value(sql: string): unknown {
+    let statement = this.#values.get(sql);
+    if (!statement) this.#values.set(sql, statement = this.#db.prepare(sql).raw(true));
+    return (statement.get() as unknown[] | undefined)?.[0];
+  }
+
   /**
    * A fresh connection. A statement that failed with SQLITE_BUSY stays "in progress" until it is
    * garbage-collected, and makes every later COMMIT on its connection fail.
@@ -72,12 +80,14 @@ export class LocalConnection {
   reconnect(): void {
     if (this.path === ":memory:") return; // a new connection would be a new, empty database
     this.#statements.clear();
+    this.#values.clear();
     this.#db.close();
     this.#db = this.#open();
   }
 
   close(): void {
     this.#statements.clear();
+    this.#values.clear();
     this.#db.close();
   }
 
@@ -98,6 +108,15 @@ export class LocalConnection {
       this.#statements.set(sql, statement);
     }
     return statement;
+  }
+}
+
+/** A synchronous call as a promise, its throw as a rejection. */
+function settle<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 

@@ -60,6 +60,11 @@ export interface RequestFunction<I extends AnySchema = AnySchema, O extends AnyS
   readonly description: string;
   readonly input: I;
   readonly output: O;
+  /**
+   * The reply depends only on the input, the subject and the database's contents (no clock, no
+   * writes): the router may answer a repeated request with the same reply while nothing was committed.
+   */
+  readonly cacheReplies?: boolean;
   handle(input: z.output<I>, ctx: RequestContext): Promise<z.input<O>>;
 }
 

@@ -126,6 +126,10 @@ export class Metrics {
     "From a batch's arrival to its acknowledgement",
     DURATION_BUCKETS,
   );
+  readonly replyCacheHits = new Counter(
+    `${PREFIX}reply_cache_hits_total`,
+    "Requests answered with a kept reply because nothing was committed since, by subject",
+  );
   readonly writerQueueDepth: Gauge;
   readonly #startedAt = Date.now() / 1000;
   readonly #process = processMetrics(this.#startedAt);
@@ -148,6 +152,7 @@ export class Metrics {
       this.natsConnected,
       this.natsReconnects,
       this.busyRetries,
+      this.replyCacheHits,
       this.writerQueueDepth,
       this.consumerPending,
       this.redeliveries,

@@ -9,9 +9,13 @@ import { ServiceError, toServiceError } from "./errors.ts";
 import type { EventFunction, RequestContext, RequestFunction } from "./function.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
+import { ReplyCache } from "./reply_cache.ts";
 import type { Writer } from "./writer.ts";
 
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** Requests with longer payloads are always answered afresh: their keys would cost more than they save. */
+const CACHED_PAYLOAD_BYTES = 1024;
+const utf8 = new TextDecoder();
 
 /** Options for {@linkcode Router}. */
 export interface RouterOptions {
@@ -47,14 +51,16 @@ export class Router {
   #subs: Subscription[] = [];
   #events?: NatsConnection;
   #requests?: NatsConnection;
-  #flushWaiters?: (() => void)[];
-  #flushing = false;
+  #waiters?: { resolve: () => void; deadline: number }[];
+  #inRound = false;
   #inFlight = new Set<Promise<void>>();
   #prefixTokens: number;
   #bySubject = new Map<string, Route>();
+  #replies: ReplyCache;
 
   constructor(routes: Route[], readonly options: RouterOptions) {
     this.routes = routes;
+    this.#replies = new ReplyCache(options.config.REPLY_CACHE_ENTRIES);
     this.#prefixTokens = options.config.SUBJECT_PREFIX.split(".").length;
     for (const route of routes) this.#bySubject.set(route.fullSubject, route);
   }
@@ -97,42 +103,40 @@ export class Router {
   }
 
   /**
-   * Read-your-writes: waits until events the server sent before this moment are committed
-   * (a PING on the events connection comes back after them), for at most READ_AFTER_WRITE_MS,
-   * so that a flood of events delays a request by a bounded time and never more.
+   * Read-your-writes: resolves once the events the server sent before this call are committed (a
+   * PING on the events connection comes back after them), or after READ_AFTER_WRITE_MS, so that a
+   * flood of events delays a request by a bounded time and never more. Requests share rounds: one
+   * arriving while a round is out waits for the next, so at most one PING and one timer are pending.
    */
-  /**
-   * Resolves after a PING on the events connection sent after this call comes back. Requests
-   * share PINGs: one arriving while a PING is out waits for the next, so at most one is in flight.
-   */
-  #eventsFlushed(): Promise<void> {
+  #eventsCommitted(): Promise<void> {
+    const limit = this.options.config.READ_AFTER_WRITE_MS;
+    if (limit === 0 || !this.#events) return Promise.resolve();
     return new Promise((resolve) => {
-      (this.#flushWaiters ??= []).push(resolve);
-      if (!this.#flushing) this.#runFlushes();
+      (this.#waiters ??= []).push({ resolve, deadline: performance.now() + limit });
+      if (!this.#inRound) this.#runRounds();
     });
   }
 
-  async #runFlushes() {
-    this.#flushing = true;
-    while (this.#flushWaiters) {
-      const waiters = this.#flushWaiters;
-      this.#flushWaiters = undefined;
-      await this.#events!.flush().catch(() => {});
-      for (const resolve of waiters) resolve();
+  async #runRounds() {
+    this.#inRound = true;
+    // From a stream, events are not on the events connection: only what was fetched can be waited for.
+    const onTheWire = this.options.config.INGEST_MODE === "jetstream"
+      ? () => Promise.resolve()
+      : () => this.#events!.flush();
+    while (this.#waiters) {
+      const waiters = this.#waiters;
+      this.#waiters = undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      // The round ends by the earliest deadline among its requests, so none waits longer than the limit.
+      const timeLeft = Math.max(0, waiters[0].deadline - performance.now());
+      await Promise.race([
+        onTheWire().then(() => this.options.writer.settled()),
+        new Promise<void>((resolve) => timer = setTimeout(resolve, timeLeft)),
+      ]).catch(() => {});
+      clearTimeout(timer);
+      for (const waiter of waiters) waiter.resolve();
     }
-    this.#flushing = false;
-  }
-
-  async #eventsCommitted(): Promise<void> {
-    const limit = this.options.config.READ_AFTER_WRITE_MS;
-    if (limit === 0 || !this.#events) return;
-    const writer = this.options.writer;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // From a stream, events are not on this connection: only what was fetched can be waited for.
-    const onTheWire = this.options.config.INGEST_MODE === "jetstream" ? Promise.resolve() : this.#eventsFlushed();
-    const caughtUp = onTheWire.then(() => writer.settled());
-    await Promise.race([caughtUp, new Promise<void>((resolve) => timer = setTimeout(resolve, limit))]).catch(() => {});
-    clearTimeout(timer);
+    this.#inRound = false;
   }
 
   /** Stops taking messages, lets requests in flight answer and waits until every received event is committed. */
@@ -226,8 +230,18 @@ export class Router {
     try {
       const input = decodeInput(fn.input, msg.data, config.MAX_PAYLOAD_BYTES);
       await this.#eventsCommitted();
-      const output = await fn.handle(input, this.#requestContext(route, msg.subject));
-      msg.respond(JSON.stringify(output));
+      // Read before the handler runs: a commit in between leaves the kept reply under an older version.
+      const version = fn.cacheReplies && msg.data.length <= CACHED_PAYLOAD_BYTES
+        ? this.options.db.changeVersion?.()
+        : undefined;
+      const key = version === undefined ? undefined : `${msg.subject} ${utf8.decode(msg.data)}`;
+      let body = key === undefined ? undefined : this.#replies.get(key, version!);
+      if (body !== undefined) metrics.replyCacheHits.inc({ subject: route.subject });
+      else {
+        body = JSON.stringify(await fn.handle(input, this.#requestContext(route, msg.subject)));
+        if (key !== undefined) this.#replies.set(key, version!, body);
+      }
+      msg.respond(body);
     } catch (error) {
       failure = toServiceError(error);
       if (failure.status >= 500) {
