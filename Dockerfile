@@ -23,4 +23,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["deno", "eval", "const r = await fetch('http://127.0.0.1:8080/health').catch(() => null); Deno.exit(r?.ok ? 0 : 1)"]
 
 # SIGTERM drains and commits before exit; compose gives it stop_grace_period to do so.
-CMD ["deno", "run", "--frozen", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "--allow-ffi", "--allow-sys", "shared/main.ts"]
+CMD ["deno", "run", "--frozen", "--v8-flags=--max-semi-space-size=4", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "--allow-ffi", "--allow-sys", "shared/main.ts"]

@@ -4,7 +4,6 @@
  * when it wakes are committed together; a failing event becomes a dead letter while its
  * neighbours commit.
  */
-import { setImmediate } from "node:timers";
 import type { Database } from "./db.ts";
 import { decodeInput } from "./decode.ts";
 import { isBusy, ServiceError, toServiceError } from "./errors.ts";
@@ -147,7 +146,7 @@ export class Writer {
         this.#advance(batch.length);
         this.#markCommitted(batch[batch.length - 1].seq!);
         // Let NATS, HTTP and requests in between batches: the native calls above blocked the loop.
-        if (this.depth > 0) await new Promise((resolve) => setImmediate(resolve));
+        if (this.depth > 0) await yieldToIo();
       } catch (error) {
         // The database itself failed (unreachable, disk full): keep the batch and try again.
         failures++;
@@ -373,4 +372,13 @@ function insertDeadLetter(tx: Sql, entry: Omit<DeadLetterEntry, "kind">) {
     "INSERT INTO dead_letters (subject, payload, error_code, error, received_at) VALUES (?, ?, ?, ?, ?)",
     [entry.subject, entry.raw, entry.code, entry.error, entry.receivedAt],
   );
+}
+
+/**
+ * Lets the event loop read its sockets. Measured under a flood: with setImmediate between batches
+ * the loop ran batch after batch and read the requests' socket only every 0.4–0.9 s; a timer,
+ * even of 0 ms, lets it poll the sockets first (about 2 ms a batch here).
+ */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

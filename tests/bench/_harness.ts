@@ -21,7 +21,8 @@ export async function startServiceProcess(
 ): Promise<ServiceProcess> {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}shared/main.ts`],
+    // The same V8 flags as `deno task serve` and the container.
+    args: ["run", "-A", "--v8-flags=--max-semi-space-size=4", `${ROOT}shared/main.ts`],
     cwd: ROOT,
     env: {
       NATS_URL: natsUrl,
