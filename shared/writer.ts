@@ -64,7 +64,27 @@ interface BatchEntry {
   reject(error: unknown): void;
 }
 
-type Entry = (EventEntry | DeadLetterEntry | WorkEntry | BatchEntry) & { seq?: number };
+/**
+ * Consecutive undecoded events of one subject, their payloads copied end to end into one buffer:
+ * a backlog of 100,000 events is then a few buffers rather than 100,000 objects each holding a
+ * view on (and so the whole of) the socket chunk it arrived in. `seq` is the first event's.
+ */
+interface PackedEvents {
+  kind: "packed";
+  fn: EventFunction;
+  subject: string;
+  params: Record<string, string>;
+  bytes: Uint8Array;
+  /** End offset of each event's payload in `bytes`. */
+  ends: number[];
+  /** Events already committed. */
+  taken: number;
+}
+
+type Entry = (EventEntry | DeadLetterEntry | WorkEntry | BatchEntry | PackedEvents) & { seq?: number };
+
+/** A packed run grows by doubling up to this many bytes; the next event starts a new run. */
+const PACKED_BYTES_MAX = 256 * 1024;
 
 /** How an entry ended, reported after its transaction committed. */
 export type Outcome = "ok" | "dead_letter";
@@ -93,17 +113,58 @@ export class Writer {
   #enqueued = 0;
   #committed = 0;
   #waiters: { seq: number; resolve(): void }[] = [];
+  /** Events and writes queued and not yet committed. */
+  #depth = 0;
 
   constructor(readonly db: Database, readonly options: WriterOptions) {}
 
   /** Entries waiting to be written. */
   get depth(): number {
-    return this.#queue.length - this.#head;
+    return this.#depth;
   }
 
   /** Queues an event. */
   event(entry: Omit<EventEntry, "kind">): void {
+    if (entry.input === undefined && this.#pack(entry)) return;
     this.#push({ kind: "event", ...entry });
+  }
+
+  /** Appends an undecoded event to the packed run at the tail of the queue; false when it cannot. */
+  #pack(entry: Omit<EventEntry, "kind" | "input">): boolean {
+    const tail = this.#queue.length > this.#head ? this.#queue[this.#queue.length - 1] : undefined;
+    let run = tail?.kind === "packed" && tail.fn === entry.fn && tail.subject === entry.subject ? tail : undefined;
+    const used = run ? run.ends[run.ends.length - 1] : 0;
+    const needed = used + entry.raw.length;
+    if (run && needed > run.bytes.length) {
+      if (needed > PACKED_BYTES_MAX) run = undefined;
+      else {
+        const grown = new Uint8Array(Math.min(PACKED_BYTES_MAX, Math.max(needed, run.bytes.length * 2)));
+        grown.set(run.bytes.subarray(0, used));
+        run.bytes = grown;
+      }
+    }
+    if (!run) {
+      if (entry.raw.length > PACKED_BYTES_MAX / 4) return false;
+      const { fn, subject, params } = entry;
+      run = {
+        kind: "packed",
+        fn,
+        subject,
+        params,
+        bytes: new Uint8Array(Math.max(256, entry.raw.length * 4)),
+        ends: [],
+        taken: 0,
+      };
+      this.#push(run);
+      run.bytes.set(entry.raw, 0);
+      run.ends.push(entry.raw.length);
+      return true;
+    }
+    run.bytes.set(entry.raw, used);
+    run.ends.push(needed);
+    this.#enqueued++;
+    this.#depth++;
+    return true;
   }
 
   /** Queues a dead letter. */
@@ -129,6 +190,7 @@ export class Writer {
 
   #push(entry: Entry) {
     entry.seq = ++this.#enqueued;
+    this.#depth++;
     this.#queue.push(entry);
     if (!this.#draining) {
       this.#draining = true;
@@ -162,17 +224,41 @@ export class Writer {
     this.#draining = false;
   }
 
+  /** The next batch: one work or batch entry, or up to BATCH_MAX events and dead letters in order. */
   #takeBatch(): Entry[] {
-    const queue = this.#queue, head = this.#head;
-    if (queue[head].kind === "work" || queue[head].kind === "batch") return [queue[head]];
-    const max = head + (this.options.batchMax ?? this.options.config.BATCH_MAX);
-    let end = head + 1;
-    while (end < queue.length && end < max && (queue[end].kind === "event" || queue[end].kind === "dead_letter")) end++;
-    return queue.slice(head, end);
+    const queue = this.#queue, head = queue[this.#head];
+    if (head.kind === "work" || head.kind === "batch") return [head];
+    const max = this.options.batchMax ?? this.options.config.BATCH_MAX;
+    const batch: Entry[] = [];
+    for (let i = this.#head; i < queue.length && batch.length < max; i++) {
+      const entry = queue[i];
+      if (entry.kind === "work" || entry.kind === "batch") break;
+      if (entry.kind !== "packed") {
+        batch.push(entry);
+        continue;
+      }
+      const { fn, subject, params, bytes, ends } = entry;
+      for (let e = entry.taken; e < ends.length && batch.length < max; e++) {
+        const raw = bytes.subarray(e === 0 ? 0 : ends[e - 1], ends[e]);
+        batch.push({ kind: "event", fn, subject, params, raw, seq: entry.seq! + e });
+      }
+    }
+    return batch;
   }
 
+  /** Drops `count` committed events or entries from the head of the queue. */
   #advance(count: number) {
-    this.#head += count;
+    this.#depth -= count;
+    while (count > 0) {
+      const entry = this.#queue[this.#head];
+      if (entry.kind === "packed") {
+        const taken = Math.min(count, entry.ends.length - entry.taken);
+        entry.taken += taken;
+        count -= taken;
+        if (entry.taken < entry.ends.length) break;
+      } else count--;
+      this.#head++;
+    }
     if (this.#head === this.#queue.length) {
       this.#queue = [];
       this.#head = 0;

@@ -105,6 +105,15 @@ Deno.test("1,000 malformed events of varied kinds: no crash, rows + dead letters
     "too_large",
     100,
   ]]);
+  // Each dead letter keeps its event's exact bytes (the backlog packs payloads end to end).
+  const stored = await db.read.query<{ payload: ArrayBuffer }>(
+    "SELECT payload FROM dead_letters WHERE error_code != 'too_large' ORDER BY id",
+  );
+  const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  assert.deepEqual(
+    stored.map((r) => hex(new Uint8Array(r.payload))),
+    inputs.filter((p) => malformed.includes(p) && p.length < 1024).map(hex),
+  );
   assert.deepEqual(await t.service.notReady(), []);
   const text = await (await http(t.service, "/metrics")).text();
   assert.match(text, /rosey_db_messages_total\{subject="note.add",outcome="ok"\} 500/);
