@@ -65,6 +65,11 @@ export class Router {
     for (const route of routes) this.#bySubject.set(route.fullSubject, route);
   }
 
+  /** Requests received and not yet answered. */
+  get requestsInFlight(): number {
+    return this.#inFlight.size;
+  }
+
   /** How many routes are subscribed. */
   get subscribed(): number {
     return this.#subs.filter((sub) => !sub.isClosed()).length;

@@ -128,6 +128,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log,
       onOutcome: (subject, outcome, code, error) => router.recordEventOutcome(subject, outcome, code, error),
       onHandled: (subject, seconds, events) => router.recordEventHandled(subject, seconds, events),
+      requestsWaiting: () => router.requestsInFlight > 0,
     });
     const servers = config.NATS_URL ?? await embeddedNats();
     events = await retry("nats", () => connectNats(config, servers, "events", { log, metrics }));
