@@ -69,8 +69,23 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
     // data_version moves when another connection commits; `writes` covers this process's writer,
     // which in memory mode is the reader's own connection. It moves in the same synchronous step
     // as COMMIT or ROLLBACK, and while work runs outside a transaction every call gets a new value.
+    // Requests resumed together (by one read-after-write PONG, or from one socket read) share one
+    // reading of data_version: it is taken after all of them arrived, and it is dropped at once
+    // when this process commits.
     let writes = 0, outside = 0;
-    const bump = () => void writes++;
+    let shared: string | undefined;
+    const bump = () => {
+      writes++;
+      shared = undefined;
+    };
+    const changeVersion = () => {
+      if (outside > 0) return `${++writes}:`;
+      if (shared === undefined) {
+        shared = `${writes}:${reader.value("PRAGMA data_version")}`;
+        queueMicrotask(() => shared = undefined);
+      }
+      return shared;
+    };
     return {
       mode,
       path,
@@ -82,10 +97,10 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
           return await work(writer.sql);
         } finally {
           outside--;
-          writes++;
+          bump();
         }
       },
-      changeVersion: () => `${outside > 0 ? ++writes : writes}:${reader.value("PRAGMA data_version")}`,
+      changeVersion,
       async ping() {
         await reader.sql.query("SELECT 1");
       },
