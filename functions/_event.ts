@@ -19,17 +19,28 @@ export function eventTime(input: { timestamp?: number }, ctx: FunctionContext): 
   return Math.floor(input.timestamp ?? ctx.receivedAt);
 }
 
-/** Inserts many rows with one statement per chunk; `columns` and `table` are constants, never input. */
+/** Most rows in one INSERT: its statement stays short enough to be prepared once and kept. */
+const ROWS_PER_INSERT = 128;
+
+/**
+ * Inserts many rows, a few statements per call; `columns` and `table` are constants, never input.
+ * Chunks are 128 rows, then halves down to one row, so that a table needs eight statement shapes
+ * whatever the batch size, each prepared once per connection.
+ */
 export async function insertRows(
   db: { run(sql: string, args: (string | number | null)[]): Promise<unknown> },
   table: string,
   columns: string[],
   rows: (string | number | null)[][],
 ) {
-  const perChunk = Math.floor(30_000 / columns.length);
-  for (let start = 0; start < rows.length; start += perChunk) {
-    const chunk = rows.slice(start, start + perChunk);
-    const placeholders = chunk.map(() => `(${columns.map(() => "?").join(", ")})`).join(", ");
-    await db.run(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${placeholders}`, chunk.flat());
+  const row = `(${columns.map(() => "?").join(", ")})`;
+  for (let start = 0, size = ROWS_PER_INSERT; start < rows.length;) {
+    while (size > rows.length - start) size >>= 1;
+    const placeholders = Array(size).fill(row).join(", ");
+    await db.run(
+      `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${placeholders}`,
+      rows.slice(start, start + size).flat(),
+    );
+    start += size;
   }
 }

@@ -179,10 +179,10 @@ export class Router {
   }
 
   /** Counts an event's final outcome; called by the writer after commit. */
-  recordEventOutcome(subject: string, outcome: "ok" | "dead_letter", code?: string, error?: string): void {
+  recordEventOutcome(subject: string, outcome: "ok" | "dead_letter", code?: string, error?: string, count = 1): void {
     const route = this.#routeOf(subject);
     const label = outcome === "dead_letter" && (code === "invalid_input" || code === "too_large") ? "invalid" : outcome;
-    this.options.metrics.messages.inc({ subject: route?.subject ?? subject, outcome: label });
+    this.options.metrics.messages.inc({ subject: route?.subject ?? subject, outcome: label }, count);
     if (outcome === "dead_letter") {
       this.options.metrics.deadLetters.inc({ subject: route?.subject ?? subject, code: code ?? "" });
     }

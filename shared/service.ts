@@ -126,7 +126,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     writer = new Writer(db, {
       config,
       log,
-      onOutcome: (subject, outcome, code, error) => router.recordEventOutcome(subject, outcome, code, error),
+      onOutcome: (subject, outcome, code, error, count) =>
+        router.recordEventOutcome(subject, outcome, code, error, count),
       onHandled: (subject, seconds, events) => router.recordEventHandled(subject, seconds, events),
       requestsWaiting: () => router.requestsInFlight > 0,
     });

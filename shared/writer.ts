@@ -96,7 +96,8 @@ export interface WriterOptions {
   /** Most events in one transaction. */
   batchMax?: number;
   /** Called once per event or dead letter after commit. */
-  onOutcome?(subject: string, outcome: Outcome, code?: string, error?: string): void;
+  /** Called after commit: once per dead letter, and once per subject for its `count` events that went in. */
+  onOutcome?(subject: string, outcome: Outcome, code?: string, error?: string, count?: number): void;
   /** Called after each handler call (one event, or one `handleBatch` run). */
   onHandled?(subject: string, seconds: number, events: number): void;
   onBusyRetry?(): void;
@@ -426,12 +427,14 @@ export class Writer {
   #report(events: (EventEntry | DeadLetterEntry)[], failed: Map<number, unknown> | undefined) {
     const onOutcome = this.options.onOutcome;
     if (!onOutcome) return;
+    const ok = new Map<string, number>();
     events.forEach((entry, i) => {
       if (entry.kind === "dead_letter") return onOutcome(entry.subject, "dead_letter", entry.code, entry.error);
       const error = failed?.get(i);
-      if (error === undefined) onOutcome(entry.subject, "ok");
+      if (error === undefined) ok.set(entry.subject, (ok.get(entry.subject) ?? 0) + 1);
       else onOutcome(entry.subject, "dead_letter", failureCode(error), (error as Error).message);
     });
+    for (const [subject, count] of ok) onOutcome(subject, "ok", undefined, undefined, count);
   }
 
   #markCommitted(seq: number) {
