@@ -95,7 +95,6 @@ export interface WriterOptions {
   log: Logger;
   /** Most events in one transaction. */
   batchMax?: number;
-  /** Called once per event or dead letter after commit. */
   /** Called after commit: once per dead letter, and once per subject for its `count` events that went in. */
   onOutcome?(subject: string, outcome: Outcome, code?: string, error?: string, count?: number): void;
   /** Called after each handler call (one event, or one `handleBatch` run). */
@@ -121,7 +120,7 @@ export class Writer {
 
   constructor(readonly db: Database, readonly options: WriterOptions) {}
 
-  /** Entries waiting to be written. */
+  /** Events and writes waiting to be committed. */
   get depth(): number {
     return this.#depth;
   }
