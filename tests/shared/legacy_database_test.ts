@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { ask, publish, rows, startRosey, tempDir, type TestService } from "../_helpers.ts";
 
-const FIXTURE = new URL("../../../shared/fixtures/rosey-sprint9.db", import.meta.url);
+const FIXTURE = new URL("../fixtures/legacy/rosey-sprint9.db", import.meta.url);
 const EXPECTED = JSON.parse(
-  await Deno.readTextFile(new URL("../../../shared/fixtures/rosey-sprint9.json", import.meta.url)),
+  await Deno.readTextFile(new URL("../fixtures/legacy/rosey-sprint9.json", import.meta.url)),
 );
 
 async function dump(t: TestService) {
