@@ -66,10 +66,15 @@ async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], conf
       existing: existing.config.retention,
     });
   }
-  const info = existing
-    ? await jsm.streams.update(stream.name, { subjects: stream.subjects, max_age: stream.max_age })
-    : await jsm.streams.add(stream);
-  const consumerExists = await jsm.consumers.info(stream.name, config.JETSTREAM_CONSUMER).then(() => true, () => false);
+  // An unchanged stream is left alone: instances restart while events are being published.
+  const unchanged = existing && existing.config.max_age === stream.max_age &&
+    sameSet(existing.config.subjects ?? [], stream.subjects);
+  const info = !existing
+    ? await jsm.streams.add(stream)
+    : unchanged
+    ? existing
+    : await jsm.streams.update(stream.name, { subjects: stream.subjects, max_age: stream.max_age });
+  const current = await jsm.consumers.info(stream.name, config.JETSTREAM_CONSUMER).catch(() => undefined);
   const consumer = {
     durable_name: config.JETSTREAM_CONSUMER,
     ack_policy: AckPolicy.Explicit,
@@ -78,16 +83,20 @@ async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], conf
     max_deliver: config.JETSTREAM_MAX_DELIVER,
     max_ack_pending: Math.max(1000, config.JETSTREAM_BATCH * 4),
   };
-  if (consumerExists) {
-    await jsm.consumers.update(stream.name, consumer.durable_name, {
-      ack_wait: consumer.ack_wait,
-      max_deliver: consumer.max_deliver,
-      max_ack_pending: consumer.max_ack_pending,
-    });
-  } else {
-    await jsm.consumers.add(stream.name, consumer);
+  const settings = {
+    ack_wait: consumer.ack_wait,
+    max_deliver: consumer.max_deliver,
+    max_ack_pending: consumer.max_ack_pending,
+  };
+  if (!current) await jsm.consumers.add(stream.name, consumer);
+  else if (Object.entries(settings).some(([key, value]) => current.config[key as keyof typeof settings] !== value)) {
+    await jsm.consumers.update(stream.name, consumer.durable_name, settings);
   }
   return { jsm, streamKey: `${stream.name}@${info.created}` };
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 /** Starts consuming; throws when the stream or consumer cannot be set up. */

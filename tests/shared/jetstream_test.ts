@@ -30,7 +30,9 @@ async function whereEventsAre(path: string, nc: NatsConnection) {
   const jsm = await jetstreamManager(nc);
   const { state } = await jsm.streams.info("ROSEY_DB_EVENTS");
   const consumer = await jsm.consumers.info("ROSEY_DB_EVENTS", "rosey-db");
+  const published = nc.stats().outMsgs;
   return JSON.stringify({
+    published,
     counts: await chatCounts(path),
     dead,
     applied,
