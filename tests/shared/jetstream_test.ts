@@ -54,6 +54,30 @@ async function integrity(path: string) {
   return rows;
 }
 
+/**
+ * Publishes `count` distinct chat events to the stream, 500 awaiting their PubAck at a time; one
+ * without an ack is sent again under the same message id, which the stream deduplicates.
+ */
+async function publishChatAcked(nc: NatsConnection, count: number) {
+  const js = jetstream(nc);
+  const publishOne = async (i: number) => {
+    for (let attempt = 0;; attempt++) {
+      try {
+        await js.publish("rosey.db.message.log", json({ username: `u${i % 20}`, message: `event ${i}` }), {
+          msgID: `event-${i}`,
+          timeout: 5000,
+        });
+        return;
+      } catch (error) {
+        if (attempt === 20) throw error;
+      }
+    }
+  };
+  for (let start = 0; start < count; start += 500) {
+    await Promise.all(Array.from({ length: Math.min(500, count - start) }, (_, j) => publishOne(start + j)));
+  }
+}
+
 /** Publishes `count` distinct chat events with core NATS, in slices so a subscriber can keep up. */
 async function publishChat(nc: NatsConnection, count: number, from = 0) {
   for (let i = from; i < from + count; i++) {
@@ -115,7 +139,8 @@ Deno.test("INGEST_MODE=jetstream: kill -9 five times during 50,000 events loses 
   const args = ["--db-path", path, "--nats-url", nats.url];
   let service = await spawnService(args, JS_ENV);
   const nc = await connect({ servers: nats.url });
-  const publishing = publishChat(nc, 50_000);
+  // With a PubAck for each: a loaded server may drop core publishes before they reach the stream.
+  const publishing = publishChatAcked(nc, 50_000);
   for (let kill = 0; kill < 5; kill++) {
     await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 600));
     service.child.kill("SIGKILL");
