@@ -220,7 +220,7 @@ Deno.test("INGEST_MODE=jetstream: a 10 s write lock loses nothing and /health an
   const other = createClient({ url: `file:${path}` });
   await other.execute("BEGIN IMMEDIATE");
   const released = new Promise((resolve) => setTimeout(resolve, 10_000)).then(() => other.execute("ROLLBACK"));
-  await publishChat(nc, 5000);
+  await publishChatAcked(nc, 5000);
   const healthChecks: number[] = [];
   while (healthChecks.length < 40) {
     const started = performance.now();
@@ -249,7 +249,7 @@ for (const mode of ["jetstream", "core"] as const) {
     const a = await spawnService(args, { INGEST_MODE: mode });
     const b = await spawnService(args, { INGEST_MODE: mode });
     const nc = await connect({ servers: nats.url });
-    await publishChat(nc, 50_000);
+    await (mode === "jetstream" ? publishChatAcked(nc, 50_000) : publishChat(nc, 50_000));
     await waitFor(async () => (await chatCounts(path)).rows >= 50_000, 120_000, "50,000 rows");
     await new Promise((resolve) => setTimeout(resolve, 1000));
     assert.deepEqual(await chatCounts(path), { rows: 50_000, distinct: 50_000, lines: 50_000 });
