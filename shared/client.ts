@@ -3,6 +3,7 @@
  * NATS first; without a connection, or once it is closed, the same handlers run directly on a
  * local database. Requests that time out resolve to a documented fallback, never a rejection.
  */
+import { jetstream } from "@nats-io/jetstream";
 import { type NatsConnection, RequestError, TimeoutError } from "@nats-io/transport-node";
 import type { z } from "zod";
 import type { Config } from "./config.ts";
@@ -36,8 +37,14 @@ export interface RoseyClientOptions {
   nc?: NatsConnection;
   /** Subject prefix of the service (default `rosey.db`). */
   prefix?: string;
-  /** Request timeout in milliseconds (default 2000). */
+  /** Request timeout in milliseconds (default 2000); also how long an acknowledged event waits. */
   timeoutMs?: number;
+  /**
+   * Publish events with JetStream (for a service with INGEST_MODE=jetstream): an event call
+   * resolves once the stream stored the event, and rejects with a RoseyError (503) when no PubAck
+   * came. Each event carries a message id, so the stream stores it once even when the publish is retried.
+   */
+  acknowledgedEvents?: boolean;
   /** Settings of the direct path, as environment variables (default: this process's environment). */
   env?: Record<string, string | undefined>;
   log?: Logger;
@@ -79,8 +86,20 @@ export function createRoseyClient(options: RoseyClientOptions = {}): RoseyClient
       }
       const nc = viaNats();
       log.debug("rosey call", { method, subject, path: nc ? "nats" : "direct" });
-      if (nc) return nc.publish(`${prefix}.${subject}`, JSON.stringify(input));
-      await direct.event(fn, `${prefix}.${subject}`, JSON.stringify(input));
+      if (!nc) return await direct.event(fn, `${prefix}.${subject}`, JSON.stringify(input));
+      if (!options.acknowledgedEvents) return nc.publish(`${prefix}.${subject}`, JSON.stringify(input));
+      try {
+        await jetstream(nc).publish(`${prefix}.${subject}`, JSON.stringify(input), {
+          msgID: crypto.randomUUID(),
+          timeout,
+        });
+      } catch (error) {
+        throw new RoseyError(
+          503,
+          `${method}: the stream did not acknowledge the event (${(error as Error).message})`,
+          subject,
+        );
+      }
     };
   }
 

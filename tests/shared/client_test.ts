@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { createRoseyClient, type RoseyClient, RoseyError } from "../../shared/client.ts";
 import { createLogger } from "../../shared/log.ts";
-import { rows, startRosey, tempDir } from "../_helpers.ts";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { rows, startNats, startRosey, tempDir, waitFor } from "../_helpers.ts";
 
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
@@ -181,4 +182,33 @@ Deno.test("createRoseyClient covers the conversation store, through NATS and dir
     );
     client.close();
   }
+});
+
+Deno.test("createRoseyClient with acknowledgedEvents resolves once the stream has the event, and rejects without a stream", async () => {
+  await using store = await tempDir();
+  await using nats = await startNats({ storeDir: store.path });
+  await using t = await startRosey({ INGEST_MODE: "jetstream", JETSTREAM_ACK_WAIT: "2" }, nats);
+  const client = createRoseyClient({ nc: t.nc, acknowledgedEvents: true });
+  await client.logMessage({ username: "alice", message: "kept", timestamp: 1000 });
+  await waitFor(
+    async () => (await rows(t, "SELECT message FROM recent_chat")).length === 1,
+    10_000,
+    "the event applied",
+  );
+  assert.deepEqual(await rows(t, "SELECT username, message FROM recent_chat"), [{
+    username: "alice",
+    message: "kept",
+  }]);
+
+  await using core = await startRosey({}, nats);
+  await t.service.stop(); // leave only the core-mode instance: nothing acknowledges
+  const jsm = await jetstreamManager(t.nc);
+  await jsm.streams.delete("ROSEY_DB_EVENTS");
+  const strict = createRoseyClient({ nc: core.nc, acknowledgedEvents: true, timeoutMs: 300 });
+  await assert.rejects(strict.logMessage({ username: "bob", message: "unacknowledged" }), (error: unknown) => {
+    assert.ok(error instanceof RoseyError);
+    assert.equal(error.status, 503);
+    assert.match(error.message, /did not acknowledge/);
+    return true;
+  });
 });
