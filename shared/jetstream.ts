@@ -154,12 +154,16 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
     metrics.consumerPending.set(messages.at(-1)!.info.pending);
   };
 
+  // Sequences below the stream's first are gone from the stream, but a copy redelivered just before
+  // its ack was processed may still be on its way in a fetched batch. So each pruning deletes below
+  // the first sequence seen at the previous one, 200 batches ago, when no such copy is left.
+  let prunableBelow = 0;
   const prune = async () => {
-    // Sequences below the stream's first can never be delivered again.
     const { state } = await jsm.streams.info(config.JETSTREAM_STREAM);
-    await writer.run((tx) =>
-      tx.run("DELETE FROM jetstream_applied WHERE stream = ? AND seq < ?", [streamKey, state.first_seq])
-    );
+    const below = prunableBelow;
+    prunableBelow = state.first_seq;
+    if (below === 0) return;
+    await writer.run((tx) => tx.run("DELETE FROM jetstream_applied WHERE stream = ? AND seq < ?", [streamKey, below]));
   };
 
   const fetchBatch = async () => {

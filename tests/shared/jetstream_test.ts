@@ -155,7 +155,11 @@ Deno.test("INGEST_MODE=jetstream: kill -9 five times during 50,000 events loses 
   await new Promise((resolve) => setTimeout(resolve, 2500)); // longer than the ack wait: any redelivery shows
   service.child.kill("SIGTERM");
   assert.equal((await service.child.status).code, 0);
-  assert.deepEqual(await chatCounts(path), { rows: 50_000, distinct: 50_000, lines: 50_000 });
+  assert.deepEqual(
+    await chatCounts(path),
+    { rows: 50_000, distinct: 50_000, lines: 50_000 },
+    await whereEventsAre(path, nc),
+  );
   assert.deepEqual(await integrity(path), ["ok"]);
   await nc.close();
 });
