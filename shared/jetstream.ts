@@ -22,6 +22,8 @@ import type { EventEntry, Writer } from "./writer.ts";
 import type { EventFunction } from "./function.ts";
 
 const SECOND_NS = 1_000_000_000;
+/** How long an applied sequence is remembered at least: well beyond nats-server's sync interval. */
+const APPLIED_KEPT_SECONDS = 3600;
 
 /** A running ingest loop. */
 export interface JetStreamIngest {
@@ -138,9 +140,12 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
         return seqs.map((seq) => done.has(seq));
       },
       async recordApplied(tx) {
+        const now = Math.floor(Date.now() / 1000);
         await tx.run(
-          `INSERT OR IGNORE INTO jetstream_applied (stream, seq) VALUES ${seqs.map(() => "(?, ?)").join(", ")}`,
-          seqs.flatMap((seq) => [streamKey, seq]),
+          `INSERT OR IGNORE INTO jetstream_applied (stream, seq, applied_at) VALUES ${
+            seqs.map(() => "(?, ?, ?)").join(", ")
+          }`,
+          seqs.flatMap((seq) => [streamKey, seq, now]),
         );
       },
     });
@@ -154,16 +159,25 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
     metrics.consumerPending.set(messages.at(-1)!.info.pending);
   };
 
-  // Sequences below the stream's first are gone from the stream, but a copy redelivered just before
-  // its ack was processed may still be on its way in a fetched batch. So each pruning deletes below
-  // the first sequence seen at the previous one, 200 batches ago, when no such copy is left.
+  // A sequence can come again while it is in the stream, or while a copy redelivered before its ack
+  // was processed is still in a fetched batch, or after nats-server crashed and restored what it
+  // had not synced (acknowledgements included; it syncs every 2 minutes by default). So a row goes
+  // only once its sequence is below the stream's first sequence seen at the previous pruning, 200
+  // batches ago, and it is older than APPLIED_KEPT_SECONDS.
   let prunableBelow = 0;
   const prune = async () => {
     const { state } = await jsm.streams.info(config.JETSTREAM_STREAM);
     const below = prunableBelow;
     prunableBelow = state.first_seq;
     if (below === 0) return;
-    await writer.run((tx) => tx.run("DELETE FROM jetstream_applied WHERE stream = ? AND seq < ?", [streamKey, below]));
+    const before = Math.floor(Date.now() / 1000) - APPLIED_KEPT_SECONDS;
+    await writer.run((tx) =>
+      tx.run("DELETE FROM jetstream_applied WHERE stream = ? AND seq < ? AND applied_at < ?", [
+        streamKey,
+        below,
+        before,
+      ])
+    );
   };
 
   const fetchBatch = async () => {
