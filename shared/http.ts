@@ -37,7 +37,12 @@ export function describeRoute(route: Route) {
     description: fn.description,
     file: route.file,
     input: z.toJSONSchema(fn.input, { io: "input", unrepresentable: "any" }),
-    ...(fn.kind === "request" ? { output: z.toJSONSchema(fn.output, { io: "output", unrepresentable: "any" }) } : {}),
+    ...(fn.kind === "request"
+      ? {
+        output: z.toJSONSchema(fn.output, { io: "output", unrepresentable: "any" }),
+        cache_replies: fn.cacheReplies === true,
+      }
+      : {}),
   };
 }
 

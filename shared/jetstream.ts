@@ -97,6 +97,19 @@ async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], conf
   return { jsm, streamKey: `${stream.name}@${info.created}` };
 }
 
+/**
+ * Which messages of a batch to skip: those applied before, and any repeat of a sequence within the
+ * batch (a message redelivered while its first delivery was still being fetched comes twice).
+ */
+export function skipFlags(seqs: number[], applied: number[]): boolean[] {
+  const done = new Set(applied);
+  return seqs.map((seq) => {
+    if (done.has(seq)) return true;
+    done.add(seq);
+    return false;
+  });
+}
+
 function sameSet(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
@@ -136,8 +149,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
           `SELECT seq FROM jetstream_applied WHERE stream = ? AND seq IN (${placeholders})`,
           [streamKey, ...seqs],
         );
-        const done = new Set(rows.map((r) => r.seq));
-        return seqs.map((seq) => done.has(seq));
+        return skipFlags(seqs, rows.map((r) => r.seq));
       },
       async recordApplied(tx) {
         const now = Math.floor(Date.now() / 1000);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createClient } from "@libsql/client";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { skipFlags } from "../../shared/jetstream.ts";
 import { freePort } from "../../shared/nats_server.ts";
 import { ask, json, request, spawnService, startNats, startRosey, tempDir, waitFor } from "../_helpers.ts";
 
@@ -294,4 +295,8 @@ Deno.test("INGEST_MODE=jetstream creates the stream and consumer at start-up and
   assert.equal(stream.config.retention, "workqueue");
   const consumer = await jsm.consumers.info("ROSEY_DB_EVENTS", "rosey-db");
   assert.deepEqual([consumer.config.ack_wait, consumer.config.max_deliver], [9 * 1e9, 6]);
+});
+
+Deno.test("skipFlags skips sequences applied before and a sequence repeated within one batch", () => {
+  assert.deepEqual(skipFlags([5, 6, 7, 6, 8, 5], [5]), [true, false, false, true, false, true]);
 });
