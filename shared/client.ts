@@ -3,7 +3,7 @@
  * NATS first; without a connection, or once it is closed, the same handlers run directly on a
  * local database. Requests that time out resolve to a documented fallback, never a rejection.
  */
-import { jetstream } from "@nats-io/jetstream";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { type NatsConnection, RequestError, TimeoutError } from "@nats-io/transport-node";
 import type { z } from "zod";
 import type { Config } from "./config.ts";
@@ -69,6 +69,7 @@ export function createRoseyClient(options: RoseyClientOptions = {}): RoseyClient
   const direct = new DirectPath(options.env ?? Deno.env.toObject(), log);
   const viaNats = () => options.nc && !options.nc.isClosed() ? options.nc : undefined;
   const methods: Record<string, unknown> = { close: () => direct.close() };
+  let js: JetStreamClient | undefined;
 
   for (
     const [method, { subject, fn }] of Object.entries(EVENTS) as [string, { subject: string; fn: EventFunction }][]
@@ -89,7 +90,7 @@ export function createRoseyClient(options: RoseyClientOptions = {}): RoseyClient
       if (!nc) return await direct.event(fn, `${prefix}.${subject}`, JSON.stringify(input));
       if (!options.acknowledgedEvents) return nc.publish(`${prefix}.${subject}`, JSON.stringify(input));
       try {
-        await jetstream(nc).publish(`${prefix}.${subject}`, JSON.stringify(input), {
+        await (js ??= jetstream(nc)).publish(`${prefix}.${subject}`, JSON.stringify(input), {
           msgID: crypto.randomUUID(),
           timeout,
         });

@@ -228,6 +228,24 @@ export class Router {
     this.options.writer.event({ fn, subject, params: this.#params(route, subject), raw: msg.data });
   }
 
+  /** The reply's JSON: the kept one while the database has not changed since, else the handler's. */
+  async #replyBody(route: Route, fn: RequestFunction, msg: Msg, input: unknown): Promise<string> {
+    const answer = async () => JSON.stringify(await fn.handle(input, this.#requestContext(route, msg.subject)));
+    if (!fn.cacheReplies || msg.data.length > CACHED_PAYLOAD_BYTES) return answer();
+    // Read before the handler runs: a commit in between leaves the kept reply under an older version.
+    const version = this.options.db.changeVersion?.();
+    if (version === undefined) return answer();
+    const key = `${msg.subject} ${utf8.decode(msg.data)}`;
+    const kept = this.#replies.get(key, version);
+    if (kept !== undefined) {
+      this.options.metrics.replyCacheHits.inc({ subject: route.subject });
+      return kept;
+    }
+    const body = await answer();
+    this.#replies.set(key, version, body);
+    return body;
+  }
+
   async #onRequest(route: Route, fn: RequestFunction, msg: Msg) {
     const { config, metrics, log } = this.options;
     const started = performance.now();
@@ -235,18 +253,7 @@ export class Router {
     try {
       const input = decodeInput(fn.input, msg.data, config.MAX_PAYLOAD_BYTES);
       await this.#eventsCommitted();
-      // Read before the handler runs: a commit in between leaves the kept reply under an older version.
-      const version = fn.cacheReplies && msg.data.length <= CACHED_PAYLOAD_BYTES
-        ? this.options.db.changeVersion?.()
-        : undefined;
-      const key = version === undefined ? undefined : `${msg.subject} ${utf8.decode(msg.data)}`;
-      let body = key === undefined ? undefined : this.#replies.get(key, version!);
-      if (body !== undefined) metrics.replyCacheHits.inc({ subject: route.subject });
-      else {
-        body = JSON.stringify(await fn.handle(input, this.#requestContext(route, msg.subject)));
-        if (key !== undefined) this.#replies.set(key, version!, body);
-      }
-      msg.respond(body);
+      msg.respond(await this.#replyBody(route, fn, msg, input));
     } catch (error) {
       failure = toServiceError(error);
       if (failure.status >= 500) {

@@ -64,36 +64,18 @@ Deno.test("rosey.db.reminder.event create, get, list, update, pause, resume", as
   await using t = await startRosey();
   const event = await guildWithEvent(t);
   assert.deepEqual([event.is_paused, event.last_reminder, event.required_reactions], [false, null, ["✅", "🎉"]]);
-  assert.equal(
-    (await request(t.nc, "rosey.db.reminder.event.create", {
-      message_id: "m1",
-      channel_id: "c",
-      guild_id: "g1",
-      title: "x",
-      interval_minutes: 5,
-    })).errorCode,
-    "409",
-  );
-  assert.equal(
-    (await request(t.nc, "rosey.db.reminder.event.create", {
-      message_id: "m2",
-      channel_id: "c",
-      guild_id: "zz",
-      title: "x",
-      interval_minutes: 5,
-    })).errorCode,
-    "404",
-  );
-  assert.equal(
+  const createStatus = async (fields: Record<string, unknown>) =>
     (await request(t.nc, "rosey.db.reminder.event.create", {
       message_id: "m2",
       channel_id: "c",
       guild_id: "g1",
       title: "x",
-      interval_minutes: 0,
-    })).errorCode,
-    "400",
-  );
+      interval_minutes: 5,
+      ...fields,
+    })).errorCode;
+  assert.equal(await createStatus({ message_id: "m1" }), "409");
+  assert.equal(await createStatus({ guild_id: "zz" }), "404");
+  assert.equal(await createStatus({ interval_minutes: 0 }), "400");
   assert.equal((await ask<Event>(t, "reminder.event.get", { message_id: "m1" })).id, event.id);
   const updated = await ask<Event>(t, "reminder.event.update", {
     event_id: event.id,
