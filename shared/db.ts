@@ -46,6 +46,8 @@ export interface BusyRetry {
 export interface OpenOptions {
   /** Called each time a write transaction waits because another connection holds the lock. */
   onBusyRetry?(): void;
+  /** How long the writer's connection waits for the lock inside SQLite before retrying from timers (ms). */
+  writerBusyTimeoutMs?: number;
 }
 
 /** How long the writer waits inside SQLite before retrying from the event loop. */
@@ -59,7 +61,7 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
   const path = mode === "file" || mode === "replica" ? url.replace(/^file:(\/\/)?/, "") : undefined;
   if (path) await Deno.mkdir(dirOf(path), { recursive: true });
   const pragmas = connectionPragmas(mode, config);
-  const writerPragmas = [`PRAGMA busy_timeout = ${WRITER_BUSY_TIMEOUT_MS}`, ...pragmas];
+  const writerPragmas = [`PRAGMA busy_timeout = ${options.writerBusyTimeoutMs ?? WRITER_BUSY_TIMEOUT_MS}`, ...pragmas];
   const readerPragmas = [`PRAGMA busy_timeout = ${config.DATABASE_BUSY_TIMEOUT_MS}`, ...pragmas];
   if (mode === "file" || mode === "memory") {
     const key = { encryptionKey: config.DATABASE_ENCRYPTION_KEY };

@@ -102,9 +102,13 @@ export interface WriterOptions {
   onBusyRetry?(): void;
   /** Whether requests are waiting for the event loop: the writer then pauses longer between batches. */
   requestsWaiting?(): boolean;
+  /** Whether another writer of the same database wants the lock: the writer then waits between batches. */
+  othersWriting?(): boolean;
 }
 
 const RETRY_MAX_MS = 5000;
+/** Longest wait between two batches for another writer, so that neither starves. */
+const GIVE_WAY_MAX_MS = 250;
 
 /** Serializes all writes and batches events. */
 export class Writer {
@@ -209,6 +213,7 @@ export class Writer {
         failures = 0;
         this.#advance(batch.length);
         this.#markCommitted(batch[batch.length - 1].seq!);
+        await this.#giveWay();
         // Let NATS, HTTP and requests in between batches: the native calls above blocked the loop.
         if (this.depth > 0) await yieldToIo(this.options.requestsWaiting?.() ?? false);
       } catch (error) {
@@ -224,6 +229,14 @@ export class Writer {
       }
     }
     this.#draining = false;
+  }
+
+  async #giveWay() {
+    const othersWriting = this.options.othersWriting;
+    const since = performance.now();
+    while (othersWriting?.() && performance.now() - since < GIVE_WAY_MAX_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   /** The next batch: one work or batch entry, or up to BATCH_MAX events and dead letters in order. */
