@@ -23,18 +23,20 @@ async function main() {
   // Stages that can recover (database, migrations, NATS) retry by themselves; anything else ends here.
   service.started.catch(() => Deno.exit(1));
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (reason: string, code = 0) => {
     if (stopping) return;
     stopping = true;
-    log.info("Stopping", { signal });
+    log.info("Stopping", { reason });
     const timer = setTimeout(() => {
       log.error("Graceful stop timed out; exiting", { timeout_ms: config.SHUTDOWN_TIMEOUT_MS });
       Deno.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     await service.stop();
     clearTimeout(timer);
-    Deno.exit(0);
+    Deno.exit(code);
   };
+  // Events are no longer written: stop taking requests too, and let the supervisor start a fresh process.
+  service.failed.then((error) => stop(error.message, 1));
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
 }

@@ -24,6 +24,11 @@ export interface RouterOptions {
   writer: Writer;
   metrics: Metrics;
   log: Logger;
+  /**
+   * Set when another thread subscribes and writes the events (shared/ingest_thread.ts): this router
+   * then serves requests only, and waits on it for read-after-write.
+   */
+  eventsElsewhere?: { committed(): Promise<void> };
 }
 
 /** A function bound to its full subject. */
@@ -75,11 +80,13 @@ export class Router {
     return this.#subs.filter((sub) => !sub.isClosed()).length;
   }
 
-  /** How many routes take a core subscription: with INGEST_MODE=jetstream, events come from the stream. */
+  /** How many routes this router subscribes: with INGEST_MODE=jetstream, events come from the stream. */
   get expectedSubscriptions(): number {
-    return this.options.config.INGEST_MODE === "jetstream"
-      ? this.routes.filter((r) => r.fn.kind === "request").length
-      : this.routes.length;
+    return this.#subscribesEvents() ? this.routes.length : this.routes.filter((r) => r.fn.kind === "request").length;
+  }
+
+  #subscribesEvents(): boolean {
+    return this.options.config.INGEST_MODE !== "jetstream" && !this.options.eventsElsewhere;
   }
 
   /** The route serving a full subject, and its `[name]` parameters. */
@@ -89,13 +96,13 @@ export class Router {
   }
 
   /** Subscribes every route in the queue group and waits until the server has them. */
-  async start(events: NatsConnection, requests: NatsConnection): Promise<void> {
+  async start(events: NatsConnection | undefined, requests: NatsConnection): Promise<void> {
     const queue = this.options.config.QUEUE_GROUP;
     this.#events = events;
     this.#requests = requests;
     for (const route of this.routes) {
       if (route.fn.kind === "event") {
-        if (this.options.config.INGEST_MODE === "jetstream") continue;
+        if (!this.#subscribesEvents() || !events) continue;
         const callback = (_err: Error | null, msg: Msg) => this.#onEvent(route, route.fn as EventFunction, msg);
         this.#subs.push(events.subscribe(route.fullSubject, { queue, callback }));
       } else {
@@ -104,7 +111,7 @@ export class Router {
         this.#subs.push(requests.subscribe(route.fullSubject, { queue, callback }));
       }
     }
-    await Promise.all([events.flush(), requests.flush()]);
+    await Promise.all([events?.flush(), requests.flush()]);
   }
 
   /**
@@ -115,7 +122,7 @@ export class Router {
    */
   #eventsCommitted(): Promise<void> {
     const limit = this.options.config.READ_AFTER_WRITE_MS;
-    if (limit === 0 || !this.#events) return Promise.resolve();
+    if (limit === 0 || !(this.#events || this.options.eventsElsewhere)) return Promise.resolve();
     return new Promise((resolve) => {
       (this.#waiters ??= []).push({ resolve, deadline: performance.now() + limit });
       if (!this.#inRound) this.#runRounds();
@@ -124,10 +131,14 @@ export class Router {
 
   async #runRounds() {
     this.#inRound = true;
+    const elsewhere = this.options.eventsElsewhere;
     // From a stream, events are not on the events connection: only what was fetched can be waited for.
     const onTheWire = this.options.config.INGEST_MODE === "jetstream"
       ? () => Promise.resolve()
       : () => this.#events!.flush();
+    const committed = elsewhere
+      ? () => elsewhere.committed()
+      : () => onTheWire().then(() => this.options.writer.settled());
     while (this.#waiters) {
       const waiters = this.#waiters;
       this.#waiters = undefined;
@@ -135,7 +146,7 @@ export class Router {
       // The round ends by the earliest deadline among its requests, so none waits longer than the limit.
       const timeLeft = Math.max(0, waiters[0].deadline - performance.now());
       await Promise.race([
-        onTheWire().then(() => this.options.writer.settled()),
+        committed(),
         new Promise<void>((resolve) => timer = setTimeout(resolve, timeLeft)),
       ]).catch(() => {});
       clearTimeout(timer);

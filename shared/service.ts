@@ -1,16 +1,18 @@
 /** The service, start to stop: functions → HTTP → database → migrations → NATS → router. */
 import { nuid, type Subscription } from "@nats-io/transport-node";
 import { type Config, databaseUrl } from "./config.ts";
-import { type Database, openDatabase } from "./db.ts";
+import { type Database, databaseMode, openDatabase } from "./db.ts";
 import { discoverFunctions, matchesFilter } from "./discover.ts";
 import { serveDiscovery } from "./discovery.ts";
 import { createHttpApp } from "./http.ts";
+import { IngestThread } from "./ingest_thread.ts";
 import type { Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import { loadMigrations, migrate } from "./migrate.ts";
 import { connectNats, type NatsLink } from "./nats.ts";
 import { type JetStreamIngest, startJetStreamIngest } from "./jetstream.ts";
 import { accepts, type NatsServer, startNatsServer } from "./nats_server.ts";
+import { retryStage, withTimeout } from "./retry.ts";
 import { Router, routesOf } from "./router.ts";
 import type { Sql } from "./sql.ts";
 import { Writer } from "./writer.ts";
@@ -22,6 +24,8 @@ export interface Service {
   readonly httpUrl: string;
   /** Resolves when every function is subscribed; rejects if start-up failed for good. */
   readonly started: Promise<void>;
+  /** Resolves if the service can no longer do its work (the ingest thread failed): time to exit. */
+  readonly failed: Promise<Error>;
   readonly metrics: Metrics;
   readonly router: Router;
   /** The database, once open. */
@@ -34,23 +38,26 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-const RETRY_MAX_MS = 5000;
-const STAGE_TIMEOUT_MS = 15_000;
-
 /** Starts the service; throws at once only for a function tree that does not fit the contract. */
 export async function startService(config: Config, log: Logger): Promise<Service> {
   const id = nuid.next();
   const functionsDir = config.FUNCTIONS_DIR ?? relativeToCwd(new URL("../functions", import.meta.url));
   const functions = (await discoverFunctions(functionsDir)).filter((f) => matchesFilter(f.subject, config.FUNCTIONS));
-  const metrics = new Metrics(() => writer?.depth ?? 0);
+  const metrics = new Metrics(() => (writer?.depth ?? 0) + (thread?.depth ?? 0));
   let db: Database | undefined;
   let writer: Writer | undefined;
+  /** Subscribes and writes the events when the database is a local file; else this thread does. */
+  let thread: IngestThread | undefined;
+  let fail!: (error: Error) => void;
+  const failed = new Promise<Error>((resolve) => fail = resolve);
   // Events and requests on separate connections: a flood of events must not queue requests behind it.
   let events: NatsLink | undefined;
   let requests: NatsLink | undefined;
   let natsServer: NatsServer | undefined;
   let discoverySubs: Subscription[] = [];
   let stopping = false;
+  let requestStop!: () => void;
+  const stopRequested = new Promise<void>((resolve) => requestStop = resolve);
   let ingest: JetStreamIngest | undefined;
   let maintenanceTimer: ReturnType<typeof setInterval> | undefined;
   const pending = {
@@ -72,6 +79,9 @@ export async function startService(config: Config, log: Logger): Promise<Service
     get writer() {
       return writer!;
     },
+    get eventsElsewhere() {
+      return thread;
+    },
   });
 
   const notReady = async () => {
@@ -84,6 +94,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
     }
     const ingestProblem = ingest?.problem();
     if (ingestProblem) reasons.push(`jetstream: ${ingestProblem}`);
+    if (thread) {
+      reasons.push(
+        ...await withTimeout(thread.notReady(), 2000, "ingest thread: no answer within 2 s").catch((
+          error,
+        ) => [(error as Error).message]),
+      );
+    }
     if (db) {
       try {
         await withTimeout(db.ping(), 2000, "SELECT 1 timed out after 2 s");
@@ -102,27 +119,30 @@ export async function startService(config: Config, log: Logger): Promise<Service
   }:${http.addr.port}`;
   log.info("HTTP listening", { url: httpUrl });
 
-  const retry = async <T>(stage: string, attempt: () => Promise<T>): Promise<T> => {
-    for (let delay = 250;; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
-      try {
-        // A remote database that accepts connections but never answers must not stall start-up unseen.
-        const result = await withTimeout(attempt(), STAGE_TIMEOUT_MS, `no answer within ${STAGE_TIMEOUT_MS / 1000} s`);
-        pending[stage] = undefined;
-        return result;
-      } catch (error) {
-        if (stopping) throw error;
-        pending[stage] = (error as Error).message;
-        log.error(`Start-up stage "${stage}" failed; retrying`, { error: (error as Error).message, retry_ms: delay });
-        for (let slept = 0; slept < delay && !stopping; slept += 50) await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+  const stage = {
+    log,
+    onPending: (stage: string, reason: string | undefined) => pending[stage] = reason,
+    stopping: () => stopping,
   };
+  const retry = <T>(name: string, attempt: () => Promise<T>) => retryStage(name, attempt, stage);
 
   const started = (async () => {
-    db = await retry("database", () => openDatabase(config, log, { onBusyRetry: () => metrics.busyRetries.inc() }));
+    const threaded = config.INGEST_THREAD === "on" &&
+      databaseMode(databaseUrl(config), config.DATABASE_SYNC_URL) === "file";
+    db = await retry("database", () =>
+      openDatabase(config, log, {
+        onBusyRetry: () => metrics.busyRetries.inc(),
+        // Another thread writes too: wait for the lock from timers rather than inside SQLite, blocking requests.
+        writerBusyTimeoutMs: threaded ? 0 : undefined,
+      }));
     log.info("Database open", { mode: db.mode, url: db.mode === "remote" ? "(remote)" : databaseUrl(config) });
     const migrations = await loadMigrations();
     await retry("migrations", () => migrate(db!, migrations, log));
+    const servers = config.NATS_URL ?? await embeddedNats();
+    if (threaded) {
+      thread = startThread(servers);
+      db = pausingThread(db, thread);
+    }
     writer = new Writer(db, {
       config,
       log,
@@ -131,12 +151,18 @@ export async function startService(config: Config, log: Logger): Promise<Service
       onHandled: (subject, seconds, events) => router.recordEventHandled(subject, seconds, events),
       requestsWaiting: () => router.requestsInFlight > 0,
     });
-    const servers = config.NATS_URL ?? await embeddedNats();
-    events = await retry("nats", () => connectNats(config, servers, "events", { log, metrics }));
+    if (!thread) events = await retry("nats", () => connectNats(config, servers, "events", { log, metrics }));
     requests = await retry("nats", () => connectNats(config, servers, "requests", { log, metrics }));
-    await router.start(events.nc, requests.nc);
-    if (config.INGEST_MODE === "jetstream") {
-      const nc = events.nc;
+    await router.start(events?.nc, requests.nc);
+    if (thread) {
+      await Promise.race([
+        thread.started,
+        thread.failed.then((error) => Promise.reject(error)),
+        stopRequested,
+      ]);
+    }
+    if (config.INGEST_MODE === "jetstream" && !thread) {
+      const nc = events!.nc;
       ingest = await retry("jetstream", () =>
         startJetStreamIngest({
           nc,
@@ -162,6 +188,21 @@ export async function startService(config: Config, log: Logger): Promise<Service
     });
   })();
   started.catch((error) => log.error("Start-up failed", { error: (error as Error).message }));
+
+  function startThread(servers: string): IngestThread {
+    const started = new IngestThread({
+      config,
+      servers,
+      functionsDir,
+      log,
+      metrics,
+      onOutcome: (...args) => router.recordEventOutcome(...args),
+      onHandled: (...args) => router.recordEventHandled(...args),
+      onPending: (stage, reason) => pending[stage] = reason,
+    });
+    started.failed.then(fail);
+    return started;
+  }
 
   function scheduleMaintenance() {
     const served = router.routes.some((r) => r.subject === "admin.maintenance");
@@ -191,6 +232,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     id,
     httpUrl,
     started,
+    failed,
     metrics,
     router,
     db: () => db,
@@ -198,9 +240,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
     write: (work) => writer!.run(work),
     async stop() {
       stopping = true;
+      requestStop();
       clearInterval(maintenanceTimer);
       await started.catch(() => {});
-      await ingest?.stop();
+      await Promise.all([ingest?.stop(), thread?.stop()]);
       if (writer) await router.drain();
       log.debug("Subscriptions drained; events committed");
       for (const sub of discoverySubs) sub.unsubscribe();
@@ -215,6 +258,15 @@ export async function startService(config: Config, log: Logger): Promise<Service
   };
 }
 
+/** `db` whose writes make the ingest thread pause between its batches, so that they get the lock soon. */
+function pausingThread(db: Database, thread: IngestThread): Database {
+  return {
+    ...db,
+    transaction: (work, retry) => thread.whileWriting(() => db.transaction(work, retry)),
+    withoutTransaction: (work) => thread.whileWriting(() => db.withoutTransaction(work)),
+  };
+}
+
 /** A file URL as a path relative to the working directory when it lies below it, else absolute. */
 function relativeToCwd(url: URL): string {
   const path = decodeURIComponent(url.pathname).replace(/\/$/, "");
@@ -225,10 +277,4 @@ function relativeToCwd(url: URL): string {
 function dirname(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? "." : path.slice(0, slash) || "/";
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => timer = setTimeout(() => reject(new Error(message)), ms));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
