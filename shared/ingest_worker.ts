@@ -68,7 +68,11 @@ async function start(config: Config, servers: string, functionsDir: string, shar
   const writer = new Writer(db, {
     config,
     log,
-    onOutcome: (...args) => relay(["outcome", ...args]),
+    onOutcome: (...args) => {
+      relay(["outcome", ...args]);
+      // Fresh after every commit: the main thread's requests decide from it whether to wait.
+      Atomics.store(shared, SHARED.depth, writer.depth);
+    },
     onHandled: (...args) => relay(["handled", ...args]),
     othersWriting: () => Atomics.load(shared, SHARED.mainWriting) > 0,
   });

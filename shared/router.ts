@@ -16,6 +16,8 @@ const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, st
 /** Requests with longer payloads are always answered afresh: their keys would cost more than they save. */
 const CACHED_PAYLOAD_BYTES = 1024;
 const utf8 = new TextDecoder();
+/** Well above the fastest measured writer (about 150 events per ms), so that no hopeful wait is skipped. */
+const EVENTS_PER_MS_MAX = 500;
 
 /** Options for {@linkcode Router}. */
 export interface RouterOptions {
@@ -28,7 +30,7 @@ export interface RouterOptions {
    * Set when another thread subscribes and writes the events (shared/ingest_thread.ts): this router
    * then serves requests only, and waits on it for read-after-write.
    */
-  eventsElsewhere?: { committed(): Promise<void> };
+  eventsElsewhere?: { committed(): Promise<void>; readonly depth: number };
 }
 
 /** A function bound to its full subject. */
@@ -119,10 +121,14 @@ export class Router {
    * PING on the events connection comes back after them), or after READ_AFTER_WRITE_MS, so that a
    * flood of events delays a request by a bounded time and never more. Requests share rounds: one
    * arriving while a round is out waits for the next, so at most one PING and one timer are pending.
+   * When more events are queued than any writer could commit within the limit, waiting cannot
+   * succeed, so the request does not wait at all.
    */
   #eventsCommitted(): Promise<void> {
     const limit = this.options.config.READ_AFTER_WRITE_MS;
     if (limit === 0 || !(this.#events || this.options.eventsElsewhere)) return Promise.resolve();
+    const queued = this.options.eventsElsewhere?.depth ?? this.options.writer.depth;
+    if (queued > limit * EVENTS_PER_MS_MAX) return Promise.resolve();
     return new Promise((resolve) => {
       (this.#waiters ??= []).push({ resolve, deadline: performance.now() + limit });
       if (!this.#inRound) this.#runRounds();
