@@ -64,7 +64,8 @@ export function subjectOf(relative: string, file = relative): { tokens: string[]
   return { tokens, params };
 }
 
-async function importFunction(file: string): Promise<RoseyFunction> {
+/** Imports one function file and checks its default export against the contract. */
+export async function importFunction(file: string): Promise<RoseyFunction> {
   let module: Record<string, unknown>;
   try {
     module = await import(new URL(file, `file://${Deno.cwd()}/`).href);

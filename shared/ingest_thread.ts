@@ -6,6 +6,7 @@
  * wants the write lock.
  */
 import type { Config } from "./config.ts";
+import type { LoadedFunction } from "./discover.ts";
 import type { LogFields, Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Outcome } from "./writer.ts";
@@ -19,9 +20,12 @@ export type RelayedCall =
   | ["outcome", subject: string, outcome: Outcome, code?: string, error?: string, count?: number]
   | ["handled", subject: string, seconds: number, events: number];
 
+/** An event function the thread imports again: the main thread found it and checked it. */
+export type EventFile = Omit<LoadedFunction, "fn">;
+
 /** Messages from the main thread. */
 export type ToThread =
-  | { type: "start"; config: Config; servers: string; functionsDir: string; shared: SharedArrayBuffer }
+  | { type: "start"; config: Config; servers: string; events: EventFile[]; shared: SharedArrayBuffer }
   | { type: "committed" | "status" | "stop"; id: number };
 
 /** Messages from the thread. */
@@ -36,7 +40,8 @@ export type FromThread =
 export interface IngestThreadOptions {
   config: Config;
   servers: string;
-  functionsDir: string;
+  /** The event functions to serve; the thread imports only these, not every function file. */
+  events: EventFile[];
   log: Logger;
   metrics: Metrics;
   onOutcome(subject: string, outcome: Outcome, code?: string, error?: string, count?: number): void;
@@ -74,8 +79,8 @@ export class IngestThread {
       this.#replies.clear();
       fail(this.#failure);
     };
-    const { config, servers, functionsDir } = options;
-    this.#post({ type: "start", config, servers, functionsDir, shared: this.#shared.buffer as SharedArrayBuffer });
+    const { config, servers, events } = options;
+    this.#post({ type: "start", config, servers, events, shared: this.#shared.buffer as SharedArrayBuffer });
   }
 
   /** Events and writes queued in the thread. */

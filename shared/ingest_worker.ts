@@ -5,8 +5,8 @@
  */
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db.ts";
-import { discoverFunctions, matchesFilter } from "./discover.ts";
-import type { FromThread, RelayedCall, ToThread } from "./ingest_thread.ts";
+import { importFunction } from "./discover.ts";
+import type { EventFile, FromThread, RelayedCall, ToThread } from "./ingest_thread.ts";
 import { SHARED } from "./ingest_thread.ts";
 import { type JetStreamIngest, startJetStreamIngest } from "./jetstream.ts";
 import type { LogFields, Logger } from "./log.ts";
@@ -54,7 +54,7 @@ function relayedMetrics(): Metrics {
   return metrics;
 }
 
-async function start(config: Config, servers: string, functionsDir: string, shared: Int32Array) {
+async function start(config: Config, servers: string, files: EventFile[], shared: Int32Array) {
   const log = relayedLogger({ thread: "ingest" });
   const metrics = relayedMetrics();
   const stage = {
@@ -62,8 +62,7 @@ async function start(config: Config, servers: string, functionsDir: string, shar
     onPending: (stage: string, reason: string | undefined) => port.postMessage({ type: "pending", stage, reason }),
     stopping: () => stopping,
   };
-  const functions = (await discoverFunctions(functionsDir))
-    .filter((f) => f.fn.kind === "event" && matchesFilter(f.subject, config.FUNCTIONS));
+  const functions = await Promise.all(files.map(async (file) => ({ ...file, fn: await importFunction(file.file) })));
   const db = await openDatabase(config, log, { onBusyRetry: () => metrics.busyRetries.inc() });
   const writer = new Writer(db, {
     config,
@@ -129,7 +128,7 @@ let thread: Awaited<ReturnType<typeof start>> | undefined;
 
 port.onmessage = async ({ data: message }) => {
   if (message.type === "start") {
-    running = start(message.config, message.servers, message.functionsDir, new Int32Array(message.shared));
+    running = start(message.config, message.servers, message.events, new Int32Array(message.shared));
     running.then((started) => thread = started, (error) => {
       // The thread's end: rethrown outside the promise, it reaches the main thread's onerror.
       if (!stopping) {

@@ -193,7 +193,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
     const started = new IngestThread({
       config,
       servers,
-      functionsDir,
+      events: functions.filter((f) => f.fn.kind === "event").map(({ file, subject, params }) => ({
+        file,
+        subject,
+        params,
+      })),
       log,
       metrics,
       onOutcome: (...args) => router.recordEventOutcome(...args),
