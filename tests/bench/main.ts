@@ -213,6 +213,20 @@ try {
     target: "reported",
     met: true,
   });
+  // Without the read-after-write wait: what the service itself adds to a NATS round trip.
+  service = await startServiceProcess(nats.url, requestDb, { READ_AFTER_WRITE_MS: "0" });
+  const noWait = await sequentialLatency(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, REQUESTS);
+  await service.stop();
+  for (const [p] of LATENCY_TARGETS) {
+    record({
+      figure: `stats.recent_chat.get ${p}, READ_AFTER_WRITE_MS=0 (for information)`,
+      value: noWait[p],
+      unit: "ms",
+      baseline: { name: `bare NATS request-reply ${p}`, value: bare[p] },
+      target: "reported",
+      met: true,
+    });
+  }
   service = await startServiceProcess(nats.url, requestDb);
 
   // Mixed: ingest at full speed while 8 clients send requests; the baseline is the bare responder
