@@ -9,7 +9,10 @@ import type { Config } from "./config.ts";
 import type { LoadedFunction } from "./discover.ts";
 import type { LogFields, Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
+import { withTimeout } from "./retry.ts";
 import type { Outcome } from "./writer.ts";
+
+const STATUS_TIMEOUT_MS = 2000;
 
 /** Slots of the shared Int32Array. */
 export const SHARED = { depth: 0, mainWriting: 1 } as const;
@@ -40,8 +43,8 @@ export type FromThread =
 export interface IngestThreadOptions {
   config: Config;
   servers: string;
-  /** The event functions to serve; the thread imports only these, not every function file. */
-  events: EventFile[];
+  /** The functions this instance serves; the thread imports only the event functions among them. */
+  functions: LoadedFunction[];
   log: Logger;
   metrics: Metrics;
   onOutcome(subject: string, outcome: Outcome, code?: string, error?: string, count?: number): void;
@@ -79,7 +82,9 @@ export class IngestThread {
       this.#replies.clear();
       fail(this.#failure);
     };
-    const { config, servers, events } = options;
+    const { config, servers } = options;
+    const events = options.functions.filter((f) => f.fn.kind === "event")
+      .map(({ file, subject, params }) => ({ file, subject, params }));
     this.#post({ type: "start", config, servers, events, shared: this.#shared.buffer as SharedArrayBuffer });
   }
 
@@ -106,7 +111,8 @@ export class IngestThread {
   /** Why the thread is not ingesting; empty when it is. */
   async notReady(): Promise<string[]> {
     if (this.#failure) return [this.#failure.message];
-    return await this.#ask("status") ?? [];
+    const status = withTimeout(this.#ask("status"), STATUS_TIMEOUT_MS, "ingest thread: no answer within 2 s");
+    return await status.catch((error) => [(error as Error).message]) ?? [];
   }
 
   /** Drains the event subscriptions, commits what was received and closes the thread's connections. */

@@ -94,13 +94,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     }
     const ingestProblem = ingest?.problem();
     if (ingestProblem) reasons.push(`jetstream: ${ingestProblem}`);
-    if (thread) {
-      reasons.push(
-        ...await withTimeout(thread.notReady(), 2000, "ingest thread: no answer within 2 s").catch((
-          error,
-        ) => [(error as Error).message]),
-      );
-    }
+    if (thread) reasons.push(...await thread.notReady());
     if (db) {
       try {
         await withTimeout(db.ping(), 2000, "SELECT 1 timed out after 2 s");
@@ -190,22 +184,18 @@ export async function startService(config: Config, log: Logger): Promise<Service
   started.catch((error) => log.error("Start-up failed", { error: (error as Error).message }));
 
   function startThread(servers: string): IngestThread {
-    const started = new IngestThread({
+    const ingestThread = new IngestThread({
       config,
       servers,
-      events: functions.filter((f) => f.fn.kind === "event").map(({ file, subject, params }) => ({
-        file,
-        subject,
-        params,
-      })),
+      functions,
       log,
       metrics,
       onOutcome: (...args) => router.recordEventOutcome(...args),
       onHandled: (...args) => router.recordEventHandled(...args),
       onPending: (stage, reason) => pending[stage] = reason,
     });
-    started.failed.then(fail);
-    return started;
+    ingestThread.failed.then(fail);
+    return ingestThread;
   }
 
   function scheduleMaintenance() {
