@@ -7,7 +7,7 @@ import type { Config } from "./config.ts";
 import { openDatabase } from "./db.ts";
 import { importFunction } from "./discover.ts";
 import type { EventFile, FromThread, RelayedCall, ToThread } from "./ingest_thread.ts";
-import { SHARED } from "./ingest_thread.ts";
+import { SHARED, WAIT_SLICE_MS } from "./ingest_thread.ts";
 import { type JetStreamIngest, startJetStreamIngest } from "./jetstream.ts";
 import type { LogFields, Logger } from "./log.ts";
 import { Counter, Gauge, Histogram, Metrics } from "./metrics.ts";
@@ -92,14 +92,14 @@ async function start(config: Config, servers: string, files: EventFile[], shared
         metrics,
       }), stage);
   }
+  answerBarriers(shared, async () => {
+    // From a stream, events are not on the connection: only what was fetched can be waited for.
+    if (config.INGEST_MODE !== "jetstream") await events.nc.flush().catch(() => {});
+    await writer.settled();
+  });
   port.postMessage({ type: "started" });
 
   return {
-    async committed() {
-      // From a stream, events are not on the connection: only what was fetched can be waited for.
-      if (config.INGEST_MODE !== "jetstream") await events.nc.flush().catch(() => {});
-      await writer.settled();
-    },
     notReady() {
       const reasons = [];
       if (!events.connected()) reasons.push("nats: events connection down");
@@ -122,6 +122,21 @@ async function start(config: Config, servers: string, files: EventFile[], shared
   };
 }
 
+/** Answers the main thread's read-after-write asks, all those waiting at once, until stopping. */
+async function answerBarriers(shared: Int32Array, committed: () => Promise<void>) {
+  let answered = Atomics.load(shared, SHARED.barrierDone);
+  while (!stopping) {
+    const wait = Atomics.waitAsync(shared, SHARED.barrierAsked, answered, WAIT_SLICE_MS);
+    if (wait.async) await wait.value;
+    const asked = Atomics.load(shared, SHARED.barrierAsked);
+    if (asked === answered) continue;
+    await committed();
+    answered = asked;
+    Atomics.store(shared, SHARED.barrierDone, answered);
+    Atomics.notify(shared, SHARED.barrierDone);
+  }
+}
+
 let stopping = false;
 let running: ReturnType<typeof start> | undefined;
 let thread: Awaited<ReturnType<typeof start>> | undefined;
@@ -141,7 +156,6 @@ port.onmessage = async ({ data: message }) => {
   }
   let value: string[] | undefined;
   if (message.type === "status") value = thread?.notReady() ?? ["ingest thread: starting"];
-  else if (message.type === "committed") await thread?.committed();
   else {
     stopping = true;
     await running?.then((started) => started.stop(), () => {});
