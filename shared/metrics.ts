@@ -5,7 +5,19 @@ type Labels = Record<string, string>;
 
 const PREFIX = "rosey_db_";
 
+/** Rendered label sets of objects used again and again (a route's labels), by identity. */
+const renderedLabels = new WeakMap<Labels, string>();
+
 function labelKey(labels: Labels): string {
+  let key = renderedLabels.get(labels);
+  if (key === undefined) {
+    key = renderLabels(labels);
+    renderedLabels.set(labels, key);
+  }
+  return key;
+}
+
+function renderLabels(labels: Labels): string {
   const entries = Object.entries(labels);
   if (entries.length === 0) return "";
   return "{" + entries.map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)

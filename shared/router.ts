@@ -37,6 +37,19 @@ export interface RouterOptions {
 export interface Route extends LoadedFunction {
   fullSubject: string;
   stats: EndpointStats;
+  /** Metric labels of its requests, made once: the registry keeps their rendered form by identity. */
+  labels: RouteLabels;
+}
+
+type RouteLabels = Record<"subject" | "ok" | "invalid" | "error", Record<string, string>>;
+
+function routeLabels(subject: string): RouteLabels {
+  return {
+    subject: { subject },
+    ok: { subject, outcome: "ok" },
+    invalid: { subject, outcome: "invalid" },
+    error: { subject, outcome: "error" },
+  };
 }
 
 /** Builds the routes of the loaded functions under the configured prefix. */
@@ -48,6 +61,7 @@ export function routesOf(functions: LoadedFunction[], config: Config): Route[] {
       ...loaded,
       fullSubject,
       stats: endpointStats(name, fullSubject, config.QUEUE_GROUP, { kind: loaded.fn.kind }),
+      labels: routeLabels(loaded.subject),
     };
   });
 }
@@ -216,8 +230,8 @@ export class Router {
   recordEventHandled(subject: string, seconds: number, events: number): void {
     const route = this.#routeOf(subject);
     if (!route) return;
-    this.options.metrics.handlerSeconds.observe(seconds, { subject: route.subject });
-    this.options.metrics.batchSize.observe(events, { subject: route.subject });
+    this.options.metrics.handlerSeconds.observe(seconds, route.labels.subject);
+    this.options.metrics.batchSize.observe(events, route.labels.subject);
     recordEndpoint(route.stats, seconds, undefined, events);
   }
 
@@ -255,7 +269,7 @@ export class Router {
     const key = `${msg.subject} ${utf8.decode(msg.data)}`;
     const kept = this.#replies.get(key, version);
     if (kept !== undefined) {
-      this.options.metrics.replyCacheHits.inc({ subject: route.subject });
+      this.options.metrics.replyCacheHits.inc(route.labels.subject);
       return kept;
     }
     const body = await answer();
@@ -283,8 +297,8 @@ export class Router {
     } finally {
       const seconds = (performance.now() - started) / 1000;
       const outcome = !failure ? "ok" : failure.status === 400 || failure.status === 413 ? "invalid" : "error";
-      metrics.messages.inc({ subject: route.subject, outcome });
-      metrics.handlerSeconds.observe(seconds, { subject: route.subject });
+      metrics.messages.inc(route.labels[outcome]);
+      metrics.handlerSeconds.observe(seconds, route.labels.subject);
       recordEndpoint(route.stats, seconds, failure?.message);
     }
   }
