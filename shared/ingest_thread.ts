@@ -2,8 +2,8 @@
  * The ingest thread, seen from the service: a Worker (shared/ingest_worker.ts) that subscribes the
  * event subjects and writes events on its own database connection, so that requests on the main
  * thread never wait while a batch's synchronous native calls run. Logs, metrics and endpoint stats
- * come back as messages; two shared counters say how deep its queue is and when the main thread
- * wants the write lock.
+ * come back as messages; shared counters say how deep its queue is, when the main thread wants the
+ * write lock, and which read-after-write asks it has answered.
  */
 import type { Config } from "./config.ts";
 import type { LoadedFunction } from "./discover.ts";
@@ -134,6 +134,7 @@ export class IngestThread {
   /** Why the thread is not ingesting; empty when it is. */
   async notReady(): Promise<string[]> {
     if (this.#failure) return [this.#failure.message];
+    if (this.#stopped) return ["ingest thread: stopped"];
     const status = withTimeout(this.#ask("status"), STATUS_TIMEOUT_MS, "ingest thread: no answer within 2 s");
     return await status.catch((error) => [(error as Error).message]) ?? [];
   }
