@@ -12,6 +12,7 @@ import { type JetStreamIngest, startJetStreamIngest } from "./jetstream.ts";
 import type { LogFields, Logger } from "./log.ts";
 import { Counter, Gauge, Histogram, Metrics } from "./metrics.ts";
 import { connectNats } from "./nats.ts";
+import { servingProblems } from "./readiness.ts";
 import { retryStage } from "./retry.ts";
 import { Router, routesOf } from "./router.ts";
 import { Writer } from "./writer.ts";
@@ -100,16 +101,7 @@ async function start(config: Config, servers: string, files: EventFile[], shared
   port.postMessage({ type: "started" });
 
   return {
-    notReady() {
-      const reasons = [];
-      if (!events.connected()) reasons.push("nats: events connection down");
-      if (router.subscribed < router.expectedSubscriptions) {
-        reasons.push(`functions: ${router.subscribed} of ${router.expectedSubscriptions} event subjects subscribed`);
-      }
-      const problem = ingest?.problem();
-      if (problem) reasons.push(`jetstream: ${problem}`);
-      return reasons;
-    },
+    notReady: () => servingProblems([events], router, ingest, "event subjects subscribed"),
     async stop() {
       await ingest?.stop();
       await router.drain();

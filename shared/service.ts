@@ -12,6 +12,7 @@ import { loadMigrations, migrate } from "./migrate.ts";
 import { connectNats, type NatsLink } from "./nats.ts";
 import { type JetStreamIngest, startJetStreamIngest } from "./jetstream.ts";
 import { accepts, type NatsServer, startNatsServer } from "./nats_server.ts";
+import { servingProblems } from "./readiness.ts";
 import { retryStage, withTimeout } from "./retry.ts";
 import { Router, routesOf } from "./router.ts";
 import type { Sql } from "./sql.ts";
@@ -86,14 +87,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
 
   const notReady = async () => {
     const reasons = Object.entries(pending).filter(([, why]) => why).map(([what, why]) => `${what}: ${why}`);
-    for (const link of [events, requests]) {
-      if (link && !link.connected()) reasons.push(`nats: ${link.role} connection down`);
-    }
-    if (router.subscribed < router.expectedSubscriptions) {
-      reasons.push(`functions: ${router.subscribed} of ${router.expectedSubscriptions} subscribed`);
-    }
-    const ingestProblem = ingest?.problem();
-    if (ingestProblem) reasons.push(`jetstream: ${ingestProblem}`);
+    reasons.push(...servingProblems([events, requests], router, ingest));
     if (thread) reasons.push(...await thread.notReady());
     if (db) {
       try {
