@@ -1,24 +1,29 @@
 /**
- * The ingest thread, seen from the service: a Worker (shared/ingest_worker.ts) that subscribes the
- * event subjects and writes events on its own database connection, so that requests on the main
- * thread never wait while a batch's synchronous native calls run. Logs, metrics and endpoint stats
- * come back as messages; shared counters say how deep its queue is, when the main thread wants the
- * write lock, and which read-after-write asks it has answered.
+ * The ingest thread, seen from the service: a Worker (shared/ingest_worker.ts) that writes events
+ * on its own database connection, so that requests on the main thread never wait while a batch's
+ * synchronous native calls run. The main thread receives events on the same NATS connection as
+ * requests and hands them over in packed batches; shared counters say how many the thread has
+ * committed and when the main thread wants the write lock. Logs, metrics and endpoint stats come
+ * back as messages.
  */
 import type { Config } from "./config.ts";
 import type { LoadedFunction } from "./discover.ts";
+import type { EventFunction } from "./function.ts";
 import type { LogFields, Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { withTimeout } from "./retry.ts";
-import type { Outcome } from "./writer.ts";
+import type { EventEntry, Outcome } from "./writer.ts";
 
 const STATUS_TIMEOUT_MS = 2000;
+/** First size of a batch's payload buffer; it doubles as needed. */
+const BATCH_BYTES = 64 * 1024;
 
 /**
- * Slots of the shared Int32Array. Read-after-write asks go through `barrierAsked` and
- * `barrierDone` with Atomics.waitAsync: a wake-up that way costs about a tenth of a message's.
+ * Slots of the shared Int32Array. Event counts wrap around at 2^31 and are compared by difference.
+ * `fetched` counts events the thread took from a JetStream stream; the main thread counts those it
+ * forwarded; `committed` counts both, in the order they were queued.
  */
-export const SHARED = { depth: 0, mainWriting: 1, barrierAsked: 2, barrierDone: 3 } as const;
+export const SHARED = { mainWriting: 0, fetched: 1, committed: 2 } as const;
 /** Longest single wait on a shared slot, so that a thread that died is noticed. */
 export const WAIT_SLICE_MS = 1000;
 
@@ -31,9 +36,22 @@ export type RelayedCall =
 /** An event function the thread imports again: the main thread found it and checked it. */
 export type EventFile = Omit<LoadedFunction, "fn">;
 
+/**
+ * Events received by the main thread, in arrival order: event `i` is of `events[functions[i]]`, its
+ * payload is `bytes` from `ends[i - 1]` (or 0) to `ends[i]`, and its subject is `subjects[i]` for
+ * functions with `[name]` tokens (else the function's own).
+ */
+export interface EventBatch {
+  functions: Uint16Array;
+  ends: Uint32Array;
+  bytes: Uint8Array;
+  subjects?: string[];
+}
+
 /** Messages from the main thread. */
 export type ToThread =
   | { type: "start"; config: Config; servers: string; events: EventFile[]; shared: SharedArrayBuffer }
+  | { type: "events"; batch: EventBatch }
   | { type: "status" | "stop"; id: number };
 
 /** Messages from the thread. */
@@ -58,18 +76,25 @@ export interface IngestThreadOptions {
   onPending(stage: string, reason: string | undefined): void;
 }
 
-/** The running ingest thread. */
+/** The running ingest thread: a queue of events, like the writer, whose commits happen elsewhere. */
 export class IngestThread {
   readonly #worker: Worker;
-  readonly #shared = new Int32Array(new SharedArrayBuffer(4 * 4));
+  readonly #shared = new Int32Array(new SharedArrayBuffer(3 * 4));
   readonly #replies = new Map<number, (value?: string[]) => void>();
+  /** Each event function's index in the list the thread imported, and whether its subject has parameters. */
+  readonly #functions = new Map<EventFunction, { index: number; hasParams: boolean }>();
+  #batch = emptyBatch();
+  /** Events handed to the thread (or waiting in `#batch` to be). */
+  #forwarded = 0;
+  #waiters: { target: number; resolve(): void }[] = [];
+  #watching = false;
   #nextId = 0;
   #failure?: Error;
   #stopped = false;
   #running = false;
   /** Resolves with the error that ended the thread, if it ever fails. */
   readonly failed: Promise<Error>;
-  /** Resolves once the thread subscribed its events. */
+  /** Resolves once the thread can take events. */
   readonly started: Promise<void>;
 
   constructor(readonly options: IngestThreadOptions) {
@@ -85,18 +110,96 @@ export class IngestThread {
       options.log.error("Ingest thread failed", { error: event.message });
       for (const resolve of this.#replies.values()) resolve();
       this.#replies.clear();
-      this.#releaseAsks();
+      this.#releaseWaiters();
       fail(this.#failure);
     };
     const { config, servers } = options;
-    const events = options.functions.filter((f) => f.fn.kind === "event")
-      .map(({ file, subject, params }) => ({ file, subject, params }));
-    this.#post({ type: "start", config, servers, events, shared: this.#shared.buffer as SharedArrayBuffer });
+    const events = options.functions.filter((f) => f.fn.kind === "event");
+    events.forEach((f, index) => this.#functions.set(f.fn as EventFunction, { index, hasParams: f.params.size > 0 }));
+    this.#post({
+      type: "start",
+      config,
+      servers,
+      events: events.map(({ file, subject, params }) => ({ file, subject, params })),
+      shared: this.#shared.buffer as SharedArrayBuffer,
+    });
   }
 
-  /** Events and writes queued in the thread. */
+  /** Whether events handed over now will be written: the thread runs and is not stopping. */
+  get taking(): boolean {
+    return this.#running && !this.#stopped && !this.#failure;
+  }
+
+  /** Hands an event to the thread, with the others received in the same turn of the event loop. */
+  event(entry: Omit<EventEntry, "kind">): void {
+    const batch = this.#batch;
+    const { index, hasParams } = this.#functions.get(entry.fn)!;
+    const used = batch.ends.at(-1) ?? 0;
+    if (used + entry.raw.length > batch.bytes.length) {
+      const grown = new Uint8Array(Math.max(batch.bytes.length * 2, used + entry.raw.length));
+      grown.set(batch.bytes.subarray(0, used));
+      batch.bytes = grown;
+    }
+    batch.bytes.set(entry.raw, used);
+    batch.ends.push(used + entry.raw.length);
+    if (batch.functions.push(index) === 1) queueMicrotask(() => this.#hand());
+    if (hasParams) (batch.subjects ??= [])[batch.functions.length - 1] = entry.subject;
+    this.#forwarded = (this.#forwarded + 1) | 0;
+  }
+
+  #hand() {
+    const { functions, ends, bytes, subjects } = this.#batch;
+    if (functions.length === 0) return;
+    this.#batch = emptyBatch();
+    const batch: EventBatch = {
+      functions: Uint16Array.from(functions),
+      ends: Uint32Array.from(ends),
+      bytes: bytes.subarray(0, ends.at(-1)),
+      subjects,
+    };
+    const transfer = [batch.functions.buffer, batch.ends.buffer, bytes.buffer] as ArrayBuffer[];
+    this.#worker.postMessage({ type: "events", batch } satisfies ToThread, transfer);
+  }
+
+  /** Events handed to the thread (or taken from a stream by it) and not yet committed. */
   get depth(): number {
-    return Atomics.load(this.#shared, SHARED.depth);
+    return (this.#target() - Atomics.load(this.#shared, SHARED.committed)) | 0;
+  }
+
+  #target(): number {
+    return (this.#forwarded + Atomics.load(this.#shared, SHARED.fetched)) | 0;
+  }
+
+  /** Resolves once every event handed over (or fetched by the thread) before this call is committed. */
+  settled(): Promise<void> {
+    const target = this.#target();
+    if (reached(Atomics.load(this.#shared, SHARED.committed), target) || !this.taking) return Promise.resolve();
+    this.#hand();
+    return new Promise((resolve) => {
+      this.#waiters.push({ target, resolve });
+      if (!this.#watching) this.#watch();
+    });
+  }
+
+  /** Resolves the waiters as the thread's commits pass their targets, which only grow. */
+  async #watch() {
+    this.#watching = true;
+    const shared = this.#shared, waiters = this.#waiters;
+    while (waiters.length > 0 && this.taking) {
+      const committed = Atomics.load(shared, SHARED.committed);
+      while (waiters.length > 0 && reached(committed, waiters[0].target)) waiters.shift()!.resolve();
+      if (waiters.length === 0) break;
+      const wait = Atomics.waitAsync(shared, SHARED.committed, committed, WAIT_SLICE_MS);
+      if (wait.async) await wait.value;
+    }
+    this.#releaseWaiters();
+    this.#watching = false;
+  }
+
+  /** Resolves every waiter: no commit will come (the thread stopped or died), or none is awaited. */
+  #releaseWaiters() {
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve();
+    Atomics.notify(this.#shared, SHARED.committed);
   }
 
   /** Runs `work` while the thread pauses between its batches, so the main thread gets the write lock soon. */
@@ -109,28 +212,6 @@ export class IngestThread {
     }
   }
 
-  /** Resolves once the events the server sent the thread before this call are committed. */
-  async committed(): Promise<void> {
-    const shared = this.#shared;
-    const ask = Atomics.add(shared, SHARED.barrierAsked, 1) + 1;
-    Atomics.notify(shared, SHARED.barrierAsked);
-    for (let done = Atomics.load(shared, SHARED.barrierDone); done < ask && this.#answering();) {
-      const wait = Atomics.waitAsync(shared, SHARED.barrierDone, done, WAIT_SLICE_MS);
-      if (wait.async) await wait.value;
-      done = Atomics.load(shared, SHARED.barrierDone);
-    }
-  }
-
-  /** Whether the thread answers read-after-write asks: it has subscribed and is neither stopping nor dead. */
-  #answering(): boolean {
-    return this.#running && !this.#stopped && !this.#failure;
-  }
-
-  /** Wakes every read-after-write ask, which then sees that no answer will come. */
-  #releaseAsks() {
-    Atomics.notify(this.#shared, SHARED.barrierDone);
-  }
-
   /** Why the thread is not ingesting; empty when it is. */
   async notReady(): Promise<string[]> {
     if (this.#failure) return [this.#failure.message];
@@ -139,12 +220,13 @@ export class IngestThread {
     return await status.catch((error) => [(error as Error).message]) ?? [];
   }
 
-  /** Drains the event subscriptions, commits what was received and closes the thread's connections. */
+  /** Commits every event handed over, stops the thread's stream consumer and closes its connections. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
+    this.#hand();
     this.#stopped = true;
-    this.#releaseAsks();
-    // Before it has subscribed, the thread holds nothing worth waiting for (and may be waiting for NATS).
+    this.#releaseWaiters();
+    // Before it has started, the thread holds nothing worth waiting for (and may be waiting for NATS).
     if (this.#running && !this.#failure) await this.#ask("stop");
     this.#worker.terminate();
   }
@@ -190,6 +272,20 @@ export class IngestThread {
       }
     }
   }
+}
+
+function emptyBatch() {
+  return {
+    functions: [] as number[],
+    ends: [] as number[],
+    bytes: new Uint8Array(BATCH_BYTES),
+    subjects: undefined as string[] | undefined,
+  };
+}
+
+/** Whether a wrapping event count has reached `target`. */
+export function reached(count: number, target: number): boolean {
+  return ((count - target) | 0) >= 0;
 }
 
 function dropTag<T extends unknown[]>(call: [string, ...T]): T {

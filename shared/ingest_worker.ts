@@ -1,17 +1,19 @@
 /**
- * The ingest thread's entry point (see shared/ingest_thread.ts): event functions, their NATS
- * subscriptions or JetStream consumer, and a writer on a connection of its own. The main thread
- * has already opened and migrated the database.
+ * The ingest thread's entry point (see shared/ingest_thread.ts): event functions, a writer on a
+ * database connection of its own, the batches of events the main thread hands over and, with
+ * INGEST_MODE=jetstream, the stream's consumer. The main thread has already opened and migrated
+ * the database.
  */
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db.ts";
 import { importFunction } from "./discover.ts";
-import type { EventFile, FromThread, RelayedCall, ToThread } from "./ingest_thread.ts";
-import { SHARED, WAIT_SLICE_MS } from "./ingest_thread.ts";
+import type { EventBatch, EventFile, FromThread, RelayedCall, ToThread } from "./ingest_thread.ts";
+import { SHARED } from "./ingest_thread.ts";
 import { type JetStreamIngest, startJetStreamIngest } from "./jetstream.ts";
 import type { LogFields, Logger } from "./log.ts";
 import { Counter, Gauge, Histogram, Metrics } from "./metrics.ts";
-import { connectNats } from "./nats.ts";
+import type { EventFunction } from "./function.ts";
+import { connectNats, type NatsLink } from "./nats.ts";
 import { servingProblems } from "./readiness.ts";
 import { retryStage } from "./retry.ts";
 import { Router, routesOf } from "./router.ts";
@@ -21,9 +23,6 @@ const port = self as unknown as {
   postMessage(message: FromThread): void;
   onmessage: ((event: MessageEvent<ToThread>) => void) | null;
 };
-
-/** How often the queue depth is published for the main thread's metrics. */
-const DEPTH_EVERY_MS = 50;
 
 const calls: RelayedCall[] = [];
 function relay(call: RelayedCall) {
@@ -68,72 +67,85 @@ async function start(config: Config, servers: string, files: EventFile[], shared
   const writer = new Writer(db, {
     config,
     log,
-    onOutcome: (...args) => {
-      relay(["outcome", ...args]);
-      // Fresh after every commit: the main thread's requests decide from it whether to wait.
-      Atomics.store(shared, SHARED.depth, writer.depth);
-    },
+    onOutcome: (...args) => relay(["outcome", ...args]),
     onHandled: (...args) => relay(["handled", ...args]),
     othersWriting: () => Atomics.load(shared, SHARED.mainWriting) > 0,
   });
-  const depthTimer = setInterval(() => Atomics.store(shared, SHARED.depth, writer.depth), DEPTH_EVERY_MS);
-  const events = await retryStage("nats", () => connectNats(config, servers, "events", { log, metrics }), stage);
   const router = new Router(routesOf(functions, config), { config, log, metrics, db, writer });
-  await router.start(events.nc, events.nc);
-  let ingest: JetStreamIngest | undefined;
-  if (config.INGEST_MODE === "jetstream") {
-    ingest = await retryStage("jetstream", () =>
-      startJetStreamIngest({
-        nc: events.nc,
-        routes: router.routes,
-        resolve: (subject) => router.match(subject),
-        writer,
-        config,
-        log,
-        metrics,
-      }), stage);
-  }
-  answerBarriers(shared, async () => {
-    // From a stream, events are not on the connection: only what was fetched can be waited for.
-    if (config.INGEST_MODE !== "jetstream") await events.nc.flush().catch(() => {});
-    await writer.settled();
-  });
+  let queued = 0;
+  /** Counts events just queued; once they are committed, the main thread's requests learn it. */
+  const countQueued = (events: number) => {
+    queued = (queued + events) | 0;
+    const upTo = queued;
+    writer.settled().then(() => {
+      Atomics.store(shared, SHARED.committed, upTo);
+      Atomics.notify(shared, SHARED.committed);
+    });
+  };
+  handBatch = (batch) => countQueued(queueBatch(batch, router, writer));
   port.postMessage({ type: "started" });
 
+  let link: NatsLink | undefined;
+  let ingest: JetStreamIngest | undefined;
+  // Not awaited: the main thread serves requests while the stream is being set up (or NATS is down).
+  const consuming = config.INGEST_MODE === "jetstream" &&
+    (async () => {
+      link = await retryStage("nats", () => connectNats(config, servers, "jetstream", { log, metrics }), stage);
+      const nc = link.nc;
+      ingest = await retryStage("jetstream", () =>
+        startJetStreamIngest({
+          nc,
+          routes: router.routes,
+          resolve: (subject) => router.match(subject),
+          writer,
+          config,
+          log,
+          metrics,
+          onQueued(events) {
+            Atomics.add(shared, SHARED.fetched, events);
+            countQueued(events);
+          },
+        }), stage);
+    })();
+
   return {
-    notReady: () => servingProblems([events], router, ingest, "event subjects subscribed"),
+    notReady: () => servingProblems([link], undefined, ingest),
     async stop() {
+      // Set-up gives up once stopping.
+      if (consuming) await consuming.catch(() => {});
       await ingest?.stop();
-      await router.drain();
-      await events.nc.drain().catch(() => {});
+      await link?.nc.drain().catch(() => {});
       await writer.settled();
-      clearInterval(depthTimer);
-      Atomics.store(shared, SHARED.depth, 0);
       db.close();
     },
   };
 }
 
-/** Answers the main thread's read-after-write asks, all those waiting at once, until stopping. */
-async function answerBarriers(shared: Int32Array, committed: () => Promise<void>) {
-  let answered = Atomics.load(shared, SHARED.barrierDone);
-  while (!stopping) {
-    const wait = Atomics.waitAsync(shared, SHARED.barrierAsked, answered, WAIT_SLICE_MS);
-    if (wait.async) await wait.value;
-    const asked = Atomics.load(shared, SHARED.barrierAsked);
-    if (asked === answered) continue;
-    await committed();
-    answered = asked;
-    Atomics.store(shared, SHARED.barrierDone, answered);
-    Atomics.notify(shared, SHARED.barrierDone);
+/** Queues a batch's events in the writer; returns how many. */
+function queueBatch({ functions, ends, bytes, subjects }: EventBatch, router: Router, writer: Writer): number {
+  const routes = router.routes;
+  for (let i = 0, start = 0; i < functions.length; i++) {
+    const route = routes[functions[i]], subject = subjects?.[i];
+    const params = subject === undefined ? NO_PARAMS : router.match(subject)!.params;
+    const fn = route.fn as EventFunction;
+    writer.event({ fn, subject: subject ?? route.fullSubject, params, raw: bytes.subarray(start, ends[i]) });
+    start = ends[i];
   }
+  return functions.length;
 }
 
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+let handBatch: ((batch: EventBatch) => void) | undefined;
 let stopping = false;
 let running: ReturnType<typeof start> | undefined;
 let thread: Awaited<ReturnType<typeof start>> | undefined;
 
 port.onmessage = async ({ data: message }) => {
+  if (message.type === "events") {
+    // The main thread hands events over only after "started", when handBatch is set.
+    handBatch!(message.batch);
+    return;
+  }
   if (message.type === "start") {
     running = start(message.config, message.servers, message.events, new Int32Array(message.shared));
     running.then((started) => thread = started, (error) => {

@@ -43,6 +43,8 @@ export interface JetStreamIngestOptions {
   config: Config;
   log: Logger;
   metrics: Metrics;
+  /** Called with a fetched batch's size once the writer has it queued. */
+  onQueued?(events: number): void;
 }
 
 /** Creates or updates the stream and the durable consumer from configuration. */
@@ -143,7 +145,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
     }
     const seqs = messages.map((m) => m.seq);
     const placeholders = seqs.map(() => "?").join(", ");
-    const outcomes = await writer.applyBatch(entries, {
+    const applied = writer.applyBatch(entries, {
       async alreadyApplied(tx) {
         const rows = await tx.query<{ seq: number }>(
           `SELECT seq FROM jetstream_applied WHERE stream = ? AND seq IN (${placeholders})`,
@@ -161,6 +163,8 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
         );
       },
     });
+    options.onQueued?.(entries.length);
+    const outcomes = await applied;
     messages.forEach((m, i) => {
       // A poison event is in dead_letters now: terminate it rather than have it delivered again.
       if (outcomes[i] === "dead_letter") m.term();

@@ -31,9 +31,13 @@ export function connectionOptions(config: Config, servers: string): NodeConnecti
   return options;
 }
 
+/** Which connection: it names the connection in metrics, logs and /ready. */
+export type NatsRole = "main" | "jetstream";
+
 /** A NATS connection and whether it is up right now. */
 export interface NatsLink {
-  role: "events" | "requests";
+  /** `main` carries requests and events; `jetstream` is the ingest thread's, for the stream's consumer. */
+  role: NatsRole;
   nc: NatsConnection;
   connected(): boolean;
 }
@@ -42,7 +46,7 @@ export interface NatsLink {
 export async function connectNats(
   config: Config,
   servers: string,
-  role: "events" | "requests",
+  role: NatsRole,
   { log, metrics }: { log: Logger; metrics: Metrics },
 ): Promise<NatsLink> {
   const nc = await connect({ ...connectionOptions(config, servers), name: `rosey-db-${role}` });

@@ -6,16 +6,15 @@ import type { Router } from "./router.ts";
 /** Why `links`, `router`'s subscriptions or `ingest` keep this thread from serving; empty when nothing does. */
 export function servingProblems(
   links: (NatsLink | undefined)[],
-  router: Router,
+  router: Router | undefined,
   ingest: JetStreamIngest | undefined,
-  subscriptions = "subscribed",
 ): string[] {
   const reasons = [];
   for (const link of links) {
     if (link && !link.connected()) reasons.push(`nats: ${link.role} connection down`);
   }
-  if (router.subscribed < router.expectedSubscriptions) {
-    reasons.push(`functions: ${router.subscribed} of ${router.expectedSubscriptions} ${subscriptions}`);
+  if (router && router.subscribed < router.expectedSubscriptions) {
+    reasons.push(`functions: ${router.subscribed} of ${router.expectedSubscriptions} subscribed`);
   }
   const problem = ingest?.problem();
   if (problem) reasons.push(`jetstream: ${problem}`);

@@ -10,7 +10,7 @@ import type { EventFunction, RequestContext, RequestFunction } from "./function.
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import { ReplyCache } from "./reply_cache.ts";
-import type { Writer } from "./writer.ts";
+import type { EventEntry, Writer } from "./writer.ts";
 
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 /** Requests with longer payloads are always answered afresh: their keys would cost more than they save. */
@@ -19,6 +19,15 @@ const utf8 = new TextDecoder();
 /** Well above the fastest measured writer (about 150 events per ms), so that no hopeful wait is skipped. */
 const EVENTS_PER_MS_MAX = 500;
 
+/** What the router hands events to and waits on for read-after-write. */
+export interface EventQueue {
+  event(entry: Omit<EventEntry, "kind">): void;
+  /** Events (and writes) queued and not yet committed. */
+  readonly depth: number;
+  /** Resolves once everything queued before this call is committed. */
+  settled(): Promise<void>;
+}
+
 /** Options for {@linkcode Router}. */
 export interface RouterOptions {
   config: Config;
@@ -26,11 +35,8 @@ export interface RouterOptions {
   writer: Writer;
   metrics: Metrics;
   log: Logger;
-  /**
-   * Set when another thread subscribes and writes the events (shared/ingest_thread.ts): this router
-   * then serves requests only, and waits on it for read-after-write.
-   */
-  eventsElsewhere?: { committed(): Promise<void>; readonly depth: number };
+  /** Where received events go: the writer (the default) or the ingest thread (shared/ingest_thread.ts). */
+  events?: EventQueue;
 }
 
 /** A function bound to its full subject. */
@@ -70,10 +76,7 @@ export function routesOf(functions: LoadedFunction[], config: Config): Route[] {
 export class Router {
   readonly routes: Route[];
   #subs: Subscription[] = [];
-  #events?: NatsConnection;
-  #requests?: NatsConnection;
-  #waiters?: { resolve: () => void; deadline: number }[];
-  #inRound = false;
+  #nc?: NatsConnection;
   #inFlight = new Set<Promise<void>>();
   #prefixTokens: number;
   #bySubject = new Map<string, Route>();
@@ -102,7 +105,7 @@ export class Router {
   }
 
   #subscribesEvents(): boolean {
-    return this.options.config.INGEST_MODE !== "jetstream" && !this.options.eventsElsewhere;
+    return this.options.config.INGEST_MODE !== "jetstream";
   }
 
   /** The route serving a full subject, and its `[name]` parameters. */
@@ -111,68 +114,46 @@ export class Router {
     return route && { route, params: this.#params(route, subject) };
   }
 
-  /** Subscribes every route in the queue group and waits until the server has them. */
-  async start(events: NatsConnection | undefined, requests: NatsConnection): Promise<void> {
+  /**
+   * Subscribes every route in the queue group and waits until the server has them. Events and
+   * requests share the connection: the server sends one publisher's messages in the order it
+   * published them, so an event published before a request is received before it.
+   */
+  async start(nc: NatsConnection): Promise<void> {
     const queue = this.options.config.QUEUE_GROUP;
-    this.#events = events;
-    this.#requests = requests;
+    this.#nc = nc;
     for (const route of this.routes) {
       if (route.fn.kind === "event") {
-        if (!this.#subscribesEvents() || !events) continue;
+        if (!this.#subscribesEvents()) continue;
         const callback = (_err: Error | null, msg: Msg) => this.#onEvent(route, route.fn as EventFunction, msg);
-        this.#subs.push(events.subscribe(route.fullSubject, { queue, callback }));
+        this.#subs.push(nc.subscribe(route.fullSubject, { queue, callback }));
       } else {
         const callback = (_err: Error | null, msg: Msg) =>
           this.#track(this.#onRequest(route, route.fn as RequestFunction, msg));
-        this.#subs.push(requests.subscribe(route.fullSubject, { queue, callback }));
+        this.#subs.push(nc.subscribe(route.fullSubject, { queue, callback }));
       }
     }
-    await Promise.all([events?.flush(), requests.flush()]);
+    await nc.flush();
   }
 
   /**
-   * Read-your-writes: resolves once the events the server sent before this call are committed (a
-   * PING on the events connection comes back after them), or after READ_AFTER_WRITE_MS, so that a
-   * flood of events delays a request by a bounded time and never more. Requests share rounds: one
-   * arriving while a round is out waits for the next, so at most one PING and one timer are pending.
-   * When more events are queued than any writer could commit within the limit, waiting cannot
-   * succeed, so the request does not wait at all.
+   * Read-your-writes: resolves once the events received before this request are committed, or
+   * after READ_AFTER_WRITE_MS, so that a flood of events delays a request by a bounded time and
+   * never more; undefined when nothing received is uncommitted. When more events are queued than
+   * any writer could commit within the limit, waiting cannot succeed, so the request does not wait.
    */
-  #eventsCommitted(): Promise<void> {
+  #eventsCommitted(): Promise<void> | undefined {
     const limit = this.options.config.READ_AFTER_WRITE_MS;
-    if (limit === 0 || !(this.#events || this.options.eventsElsewhere)) return Promise.resolve();
-    const queued = this.options.eventsElsewhere?.depth ?? this.options.writer.depth;
-    if (queued > limit * EVENTS_PER_MS_MAX) return Promise.resolve();
-    return new Promise((resolve) => {
-      (this.#waiters ??= []).push({ resolve, deadline: performance.now() + limit });
-      if (!this.#inRound) this.#runRounds();
-    });
+    const events = this.#events();
+    const queued = events.depth;
+    if (limit === 0 || queued === 0 || queued > limit * EVENTS_PER_MS_MAX) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, limit));
+    return Promise.race([events.settled(), deadline]).finally(() => clearTimeout(timer));
   }
 
-  async #runRounds() {
-    this.#inRound = true;
-    const elsewhere = this.options.eventsElsewhere;
-    // From a stream, events are not on the events connection: only what was fetched can be waited for.
-    const onTheWire = this.options.config.INGEST_MODE === "jetstream"
-      ? () => Promise.resolve()
-      : () => this.#events!.flush();
-    const committed = elsewhere
-      ? () => elsewhere.committed()
-      : () => onTheWire().then(() => this.options.writer.settled());
-    while (this.#waiters) {
-      const waiters = this.#waiters;
-      this.#waiters = undefined;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      // The round ends by the earliest deadline among its requests, so none waits longer than the limit.
-      const timeLeft = Math.max(0, waiters[0].deadline - performance.now());
-      await Promise.race([
-        committed(),
-        new Promise<void>((resolve) => timer = setTimeout(resolve, timeLeft)),
-      ]).catch(() => {});
-      clearTimeout(timer);
-      for (const waiter of waiters) waiter.resolve();
-    }
-    this.#inRound = false;
+  #events(): EventQueue {
+    return this.options.events ?? this.options.writer;
   }
 
   /** Stops taking messages, lets requests in flight answer and waits until every received event is committed. */
@@ -198,8 +179,8 @@ export class Router {
       db: db.read,
       write: (work, options) => writer.run(work, options),
       publish: (target, payload) => {
-        if (!this.#requests || this.#requests.isClosed()) throw new ServiceError(503, "NATS is not connected");
-        this.#requests.publish(target, payload);
+        if (!this.#nc || this.#nc.isClosed()) throw new ServiceError(503, "NATS is not connected");
+        this.#nc.publish(target, payload);
       },
       subject,
       params: this.#params(route, subject),
@@ -256,7 +237,7 @@ export class Router {
     // Decoding and validation happen when the writer forms the batch (shared/writer.ts).
     // Without [name] tokens the subject is the route's own: no need to decode msg.subject per message.
     const subject = route.params.size === 0 ? route.fullSubject : msg.subject;
-    this.options.writer.event({ fn, subject, params: this.#params(route, subject), raw: msg.data });
+    this.#events().event({ fn, subject, params: this.#params(route, subject), raw: msg.data });
   }
 
   /** The reply's JSON: the kept one while the database has not changed since, else the handler's. */
@@ -283,7 +264,8 @@ export class Router {
     let failure: ServiceError | undefined;
     try {
       const input = decodeInput(fn.input, msg.data, config.MAX_PAYLOAD_BYTES);
-      await this.#eventsCommitted();
+      const waiting = this.#eventsCommitted();
+      if (waiting) await waiting;
       msg.respond(await this.#replyBody(route, fn, msg, input));
     } catch (error) {
       failure = toServiceError(error);

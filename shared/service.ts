@@ -47,13 +47,11 @@ export async function startService(config: Config, log: Logger): Promise<Service
   const metrics = new Metrics(() => (writer?.depth ?? 0) + (thread?.depth ?? 0));
   let db: Database | undefined;
   let writer: Writer | undefined;
-  /** Subscribes and writes the events when the database is a local file; else this thread does. */
+  /** Writes the events when the database is a local file; else this thread does. */
   let thread: IngestThread | undefined;
   let fail!: (error: Error) => void;
   const failed = new Promise<Error>((resolve) => fail = resolve);
-  // Events and requests on separate connections: a flood of events must not queue requests behind it.
-  let events: NatsLink | undefined;
-  let requests: NatsLink | undefined;
+  let nats: NatsLink | undefined;
   let natsServer: NatsServer | undefined;
   let discoverySubs: Subscription[] = [];
   let stopping = false;
@@ -80,14 +78,15 @@ export async function startService(config: Config, log: Logger): Promise<Service
     get writer() {
       return writer!;
     },
-    get eventsElsewhere() {
-      return thread;
+    // A thread that died takes no more events: those received while the service stops are written here.
+    get events() {
+      return thread?.taking ? thread : writer!;
     },
   });
 
   const notReady = async () => {
     const reasons = Object.entries(pending).filter(([, why]) => why).map(([what, why]) => `${what}: ${why}`);
-    reasons.push(...servingProblems([events, requests], router, ingest));
+    reasons.push(...servingProblems([nats], router, ingest));
     if (thread) reasons.push(...await thread.notReady());
     if (db) {
       try {
@@ -139,18 +138,18 @@ export async function startService(config: Config, log: Logger): Promise<Service
       onHandled: (subject, seconds, events) => router.recordEventHandled(subject, seconds, events),
       requestsWaiting: () => router.requestsInFlight > 0,
     });
-    if (!thread) events = await retry("nats", () => connectNats(config, servers, "events", { log, metrics }));
-    requests = await retry("nats", () => connectNats(config, servers, "requests", { log, metrics }));
-    await router.start(events?.nc, requests.nc);
     if (thread) {
+      // Events are handed to the thread only once it can take them.
       await Promise.race([
         thread.started,
         thread.failed.then((error) => Promise.reject(error)),
         stopRequested,
       ]);
     }
+    nats = await retry("nats", () => connectNats(config, servers, "main", { log, metrics }));
+    await router.start(nats.nc);
     if (config.INGEST_MODE === "jetstream" && !thread) {
-      const nc = events!.nc;
+      const nc = nats.nc;
       ingest = await retry("jetstream", () =>
         startJetStreamIngest({
           nc,
@@ -162,7 +161,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
           metrics,
         }));
     }
-    discoverySubs = serveDiscovery(requests.nc, {
+    discoverySubs = serveDiscovery(nats.nc, {
       id,
       description: "NATS database service for chat bots",
       endpoints: router.routes.map((r) => r.stats),
@@ -231,11 +230,13 @@ export async function startService(config: Config, log: Logger): Promise<Service
       requestStop();
       clearInterval(maintenanceTimer);
       await started.catch(() => {});
-      await Promise.all([ingest?.stop(), thread?.stop()]);
+      await ingest?.stop();
       if (writer) await router.drain();
+      // After the drain: the thread commits every event handed to it before it stops.
+      await thread?.stop();
       log.debug("Subscriptions drained; events committed");
       for (const sub of discoverySubs) sub.unsubscribe();
-      await Promise.all([events, requests].map((link) => link?.nc.drain().catch(() => {})));
+      await nats?.nc.drain().catch(() => {});
       await writer?.settled();
       db?.close();
       log.debug("Database closed");

@@ -32,7 +32,7 @@ Deno.test("/metrics is Prometheus text with rosey_db_ names and an optional bear
   ) {
     assert.match(text, new RegExp(`^# TYPE rosey_db_${name} `, "m"));
   }
-  assert.match(text, /^rosey_db_nats_connected\{connection="requests"\} 1$/m);
+  assert.match(text, /^rosey_db_nats_connected\{connection="main"\} 1$/m);
   const names = text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/[{ ]/)[0]);
   assert.ok(names.every((n) => n.startsWith("rosey_db_")), names.join(","));
 });

@@ -68,7 +68,7 @@ Deno.test("a request's write gets the lock while the ingest thread writes a floo
   assert.equal(chat, events);
 });
 
-Deno.test("with a file database, /ready reports the ingest thread's NATS connection and recovers", async () => {
+Deno.test("with a file database, /ready reports NATS down, recovers, and events after the restart reach the ingest thread", async () => {
   await using dir = await tempDir();
   const port = freePort();
   let nats = await startNats({ port });
@@ -78,10 +78,10 @@ Deno.test("with a file database, /ready reports the ingest thread's NATS connect
     async () => {
       const res = await http(t.service, "/ready");
       const body = await res.json() as { reasons?: string[] };
-      return res.status === 503 && body.reasons?.includes("nats: events connection down");
+      return res.status === 503 && body.reasons?.includes("nats: main connection down");
     },
     10_000,
-    "/ready to name the events connection",
+    "/ready to name the NATS connection",
   );
   nats = await startNats({ port });
   try {

@@ -21,7 +21,7 @@ Deno.test("after nats-server restarts, /ready goes 503 then 200 by itself and ne
   await nats.stop();
   await waitFor(async () => (await http(t.service, "/ready")).status === 503, 10_000, "/ready 503");
   const body = await (await http(t.service, "/ready")).json() as { reasons: string[] };
-  assert.ok(body.reasons.includes("nats: events connection down"), body.reasons.join(" | "));
+  assert.ok(body.reasons.includes("nats: main connection down"), body.reasons.join(" | "));
   nats = await startNats({ port });
   try {
     await waitFor(async () => (await http(t.service, "/ready")).status === 200, 15_000, "/ready 200");
@@ -32,7 +32,7 @@ Deno.test("after nats-server restarts, /ready goes 503 then 200 by itself and ne
     await nc.close();
     assert.match(
       await (await http(t.service, "/metrics")).text(),
-      /^rosey_db_nats_reconnects_total\{connection="events"\} 1$/m,
+      /^rosey_db_nats_reconnects_total\{connection="main"\} 1$/m,
     );
   } finally {
     await nats.stop();
