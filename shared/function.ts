@@ -61,8 +61,9 @@ export interface RequestFunction<I extends AnySchema = AnySchema, O extends AnyS
   readonly input: I;
   readonly output: O;
   /**
-   * The reply depends only on the input, the subject and the database's contents (no clock, no
-   * writes): the router may answer a repeated request with the same reply while nothing was committed.
+   * The reply depends only on the input, the subject, the database's contents and `ctx.receivedAt`
+   * (no other clock, no writes): the router may answer a repeated request with the same reply while
+   * nothing was committed and the clock is in the same second.
    */
   readonly cacheReplies?: boolean;
   handle(input: z.output<I>, ctx: RequestContext): Promise<z.input<O>>;

@@ -240,13 +240,18 @@ export class Router {
     this.#events().event({ fn, subject, params: this.#params(route, subject), raw: msg.data });
   }
 
-  /** The reply's JSON: the kept one while the database has not changed since, else the handler's. */
+  /**
+   * The reply's JSON: the kept one while the database has not changed since and the clock is in
+   * the same second (the handler sees time only as `ctx.receivedAt`), else the handler's.
+   */
   async #replyBody(route: Route, fn: RequestFunction, msg: Msg, input: unknown): Promise<string> {
-    const answer = async () => JSON.stringify(await fn.handle(input, this.#requestContext(route, msg.subject)));
+    const ctx = this.#requestContext(route, msg.subject);
+    const answer = async () => JSON.stringify(await fn.handle(input, ctx));
     if (!fn.cacheReplies || msg.data.length > CACHED_PAYLOAD_BYTES) return answer();
     // Read before the handler runs: a commit in between leaves the kept reply under an older version.
-    const version = this.options.db.changeVersion?.();
-    if (version === undefined) return answer();
+    const changes = this.options.db.changeVersion?.();
+    if (changes === undefined) return answer();
+    const version = `${changes} ${ctx.receivedAt}`;
     const key = `${msg.subject} ${utf8.decode(msg.data)}`;
     const kept = this.#replies.get(key, version);
     if (kept !== undefined) {

@@ -40,6 +40,18 @@ Deno.test("a kept reply is not reused after another process commits to the same 
   assert.deepEqual(await recent(t), ["ours", "theirs"]);
 });
 
+Deno.test("a kept reply is not reused once the clock has moved on to another second", async () => {
+  await using t = await startRosey();
+  const now = Math.floor(Date.now() / 1000);
+  // Inside stats.user_count.history's one-hour window until the second now + 2, outside it after.
+  await publish(t, "stats.user_count", { chat_count: 3, connected_count: 4, timestamp: now - 3600 + 2 });
+  const history = () => ask<unknown[]>(t, "stats.user_count.history", { hours: 1 });
+  assert.equal((await history()).length, 1);
+  assert.equal((await history()).length, 1);
+  await new Promise((resolve) => setTimeout(resolve, (now + 3) * 1000 - Date.now()));
+  assert.deepEqual(await history(), [], "nothing was committed, but the sample left the window");
+});
+
 Deno.test("REPLY_CACHE_ENTRIES=0 answers every request afresh", async () => {
   await using t = await startRosey({ REPLY_CACHE_ENTRIES: "0" });
   await publish(t, "message.log", { username: "ann", message: "one" });
