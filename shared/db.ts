@@ -71,7 +71,7 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
     // data_version moves when another connection commits; `writes` covers this process's writer,
     // which in memory mode is the reader's own connection. It moves in the same synchronous step
     // as COMMIT or ROLLBACK, and while work runs outside a transaction every call gets a new value.
-    // Requests resumed together (by one read-after-write PONG, or from one socket read) share one
+    // Requests resumed together (from one socket read, or by one commit they waited for) share one
     // reading of data_version: it is taken after all of them arrived, and it is dropped at once
     // when this process commits.
     let writes = 0, outside = 0;

@@ -3,6 +3,7 @@ import { connect } from "@nats-io/transport-node";
 import { freePort } from "../../shared/nats_server.ts";
 import {
   ask,
+  countRows,
   http,
   json,
   publish,
@@ -109,6 +110,9 @@ Deno.test("when the ingest thread dies, /ready says why and the process exits 1"
   assert.ok(
     ((await res.json()) as { reasons: string[] }).reasons.some((r) => /ingest thread stopped: .*bug outside/.test(r)),
   );
+  // Until the process exits, events received are written by the main thread rather than dropped.
+  for (let i = 0; i < 20; i++) t.nc.publish("rosey.db.note.add", json({ text: `after ${i}` }));
+  await waitFor(async () => await countRows(t.service, "notes") === 20, 10_000, "20 notes written");
 
   await using nats = await startNats();
   const { child } = await spawnService([], {
