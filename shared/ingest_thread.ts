@@ -150,14 +150,16 @@ export class IngestThread {
   #hand() {
     const { functions, ends, bytes, subjects } = this.#batch;
     if (functions.length === 0) return;
-    this.#batch = emptyBatch();
+    // The used part travels as a copy: the buffer stays for the next batch, so that a flood does not
+    // leave a trail of large buffers in the thread waiting for its garbage collector.
+    this.#batch = emptyBatch(bytes);
     const batch: EventBatch = {
       functions: Uint16Array.from(functions),
       ends: Uint32Array.from(ends),
-      bytes: bytes.subarray(0, ends.at(-1)),
+      bytes: bytes.slice(0, ends.at(-1)),
       subjects,
     };
-    const transfer = [batch.functions.buffer, batch.ends.buffer, bytes.buffer] as ArrayBuffer[];
+    const transfer = [batch.functions.buffer, batch.ends.buffer, batch.bytes.buffer] as ArrayBuffer[];
     this.#worker.postMessage({ type: "events", batch } satisfies ToThread, transfer);
   }
 
@@ -274,11 +276,11 @@ export class IngestThread {
   }
 }
 
-function emptyBatch() {
+function emptyBatch(bytes = new Uint8Array(BATCH_BYTES)) {
   return {
     functions: [] as number[],
     ends: [] as number[],
-    bytes: new Uint8Array(BATCH_BYTES),
+    bytes,
     subjects: undefined as string[] | undefined,
   };
 }

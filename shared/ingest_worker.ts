@@ -121,15 +121,32 @@ async function start(config: Config, servers: string, files: EventFile[], shared
   };
 }
 
-/** Queues a batch's events in the writer; returns how many. */
+/**
+ * Queues a batch's events in the writer, each run of one subject as it lies in the batch's buffer;
+ * returns how many.
+ */
 function queueBatch({ functions, ends, bytes, subjects }: EventBatch, router: Router, writer: Writer): number {
   const routes = router.routes;
-  for (let i = 0, start = 0; i < functions.length; i++) {
+  for (let i = 0; i < functions.length;) {
     const route = routes[functions[i]], subject = subjects?.[i];
-    const params = subject === undefined ? NO_PARAMS : router.match(subject)!.params;
     const fn = route.fn as EventFunction;
-    writer.event({ fn, subject: subject ?? route.fullSubject, params, raw: bytes.subarray(start, ends[i]) });
-    start = ends[i];
+    const first = i === 0 ? 0 : ends[i - 1];
+    if (subject !== undefined) {
+      writer.event({ fn, subject, params: router.match(subject)!.params, raw: bytes.subarray(first, ends[i]) });
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < functions.length && functions[end] === functions[i] && subjects?.[end] === undefined) end++;
+    writer.packedEvents({
+      fn,
+      subject: route.fullSubject,
+      params: NO_PARAMS,
+      bytes,
+      first,
+      ends: ends.subarray(i, end),
+    });
+    i = end;
   }
   return functions.length;
 }

@@ -65,9 +65,9 @@ interface BatchEntry {
 }
 
 /**
- * Consecutive undecoded events of one subject, their payloads copied end to end into one buffer:
- * a backlog of 100,000 events is then a few buffers rather than 100,000 objects each holding a
- * view on (and so the whole of) the socket chunk it arrived in. `seq` is the first event's.
+ * Consecutive undecoded events of one subject, their payloads end to end in one buffer: a backlog
+ * of 100,000 events is then a few buffers rather than 100,000 objects each holding a view on (and
+ * so the whole of) the socket chunk it arrived in. `seq` is the first event's.
  */
 interface PackedEvents {
   kind: "packed";
@@ -75,8 +75,10 @@ interface PackedEvents {
   subject: string;
   params: Record<string, string>;
   bytes: Uint8Array;
-  /** End offset of each event's payload in `bytes`. */
-  ends: number[];
+  /** Start offset of the first event's payload in `bytes`. */
+  first: number;
+  /** End offset of each event's payload in `bytes`; an array while events may still be appended. */
+  ends: number[] | Uint32Array;
   /** Events already committed. */
   taken: number;
 }
@@ -138,7 +140,10 @@ export class Writer {
   /** Appends an undecoded event to the packed run at the tail of the queue; false when it cannot. */
   #pack(entry: Omit<EventEntry, "kind" | "input">): boolean {
     const tail = this.#queue.length > this.#head ? this.#queue[this.#queue.length - 1] : undefined;
-    let run = tail?.kind === "packed" && tail.fn === entry.fn && tail.subject === entry.subject ? tail : undefined;
+    let run = tail?.kind === "packed" && Array.isArray(tail.ends) && tail.fn === entry.fn &&
+        tail.subject === entry.subject
+      ? tail as PackedEvents & { ends: number[] }
+      : undefined;
     const used = run ? run.ends[run.ends.length - 1] : 0;
     const needed = used + entry.raw.length;
     if (run && needed > run.bytes.length) {
@@ -158,7 +163,8 @@ export class Writer {
         subject,
         params,
         bytes: new Uint8Array(Math.max(256, entry.raw.length * 4)),
-        ends: [],
+        first: 0,
+        ends: [] as number[],
         taken: 0,
       };
       this.#push(run);
@@ -171,6 +177,17 @@ export class Writer {
     this.#enqueued++;
     this.#depth++;
     return true;
+  }
+
+  /**
+   * Queues undecoded events of one subject as they are: event `i`'s payload lies in `bytes` from
+   * `ends[i - 1]` (or `first`) to `ends[i]`. The ingest thread's batches arrive that way.
+   */
+  packedEvents(run: Omit<PackedEvents, "kind" | "taken"> & { ends: Uint32Array }): void {
+    if (run.ends.length === 0) return;
+    this.#push({ kind: "packed", ...run, taken: 0 });
+    this.#enqueued += run.ends.length - 1;
+    this.#depth += run.ends.length - 1;
   }
 
   /** Queues a dead letter. */
@@ -252,9 +269,9 @@ export class Writer {
         batch.push(entry);
         continue;
       }
-      const { fn, subject, params, bytes, ends } = entry;
+      const { fn, subject, params, bytes, first, ends } = entry;
       for (let e = entry.taken; e < ends.length && batch.length < max; e++) {
-        const raw = bytes.subarray(e === 0 ? 0 : ends[e - 1], ends[e]);
+        const raw = bytes.subarray(e === 0 ? first : ends[e - 1], ends[e]);
         batch.push({ kind: "event", fn, subject, params, raw, seq: entry.seq! + e });
       }
     }

@@ -46,6 +46,35 @@ Deno.test("INGEST_THREAD on and off store the same events and report the same me
   assert.ok(figures[0].metrics.includes('rosey_db_messages_total{subject="note.add",outcome="invalid"} 1'));
 });
 
+Deno.test("events of a [name] subject keep their token and their place among other events, on either thread", async () => {
+  await using dir = await tempDir();
+  const stored = [];
+  for (const mode of ["on", "off"]) {
+    await using t = await startTestService({
+      env: {
+        DATABASE_PATH: `${dir.path}/${mode}.db`,
+        INGEST_THREAD: mode,
+        FUNCTIONS_DIR: "tests/fixtures/thread_params",
+      },
+    });
+    for (let i = 0; i < 300; i++) {
+      t.nc.publish(`rosey.db.tag.${i % 3 === 0 ? "red" : "blue"}.add`, json({ text: `t${i}` }));
+      if (i % 7 === 0) t.nc.publish("rosey.db.note.add", json({ text: `n${i}` }));
+    }
+    const { data } = await request(t.nc, "rosey.db.note.count");
+    assert.deepEqual(data, { count: 43 }, `INGEST_THREAD=${mode}`);
+    stored.push(await t.service.db()!.read.query("SELECT channel, text FROM tags ORDER BY id"));
+  }
+  assert.equal(stored[0].length, 300);
+  assert.deepEqual(stored[0].slice(0, 4), [
+    { channel: "red", text: "t0" },
+    { channel: "blue", text: "t1" },
+    { channel: "blue", text: "t2" },
+    { channel: "red", text: "t3" },
+  ]);
+  assert.deepEqual(stored[0], stored[1]);
+});
+
 Deno.test("a request's write gets the lock while the ingest thread writes a flood of events", async () => {
   await using dir = await tempDir();
   await using t = await startRosey({ DATABASE_PATH: `${dir.path}/flood.db` });
