@@ -16,6 +16,7 @@ const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, st
 /** Requests with longer payloads are always answered afresh: their keys would cost more than they save. */
 const CACHED_PAYLOAD_BYTES = 1024;
 const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
 /** Well above the fastest measured writer (about 150 events per ms), so that no hopeful wait is skipped. */
 const EVENTS_PER_MS_MAX = 500;
 
@@ -244,7 +245,7 @@ export class Router {
    * The reply's JSON: the kept one while the database has not changed since and the clock is in
    * the same second (the handler sees time only as `ctx.receivedAt`), else the handler's.
    */
-  async #replyBody(route: Route, fn: RequestFunction, msg: Msg, input: unknown): Promise<string> {
+  async #replyBody(route: Route, fn: RequestFunction, msg: Msg, input: unknown): Promise<string | Uint8Array> {
     const ctx = this.#requestContext(route, msg.subject);
     const answer = async () => JSON.stringify(await fn.handle(input, ctx));
     if (!fn.cacheReplies || msg.data.length > CACHED_PAYLOAD_BYTES) return answer();
@@ -258,7 +259,8 @@ export class Router {
       this.options.metrics.replyCacheHits.inc(route.labels.subject);
       return kept;
     }
-    const body = await answer();
+    // Kept encoded: a repeated reply is then sent without encoding it again.
+    const body = utf8Encoder.encode(await answer());
     this.#replies.set(key, version, body);
     return body;
   }

@@ -60,14 +60,15 @@ Deno.test("REPLY_CACHE_ENTRIES=0 answers every request afresh", async () => {
 });
 
 Deno.test("ReplyCache keeps at most maxEntries replies, newest first, and no oversized reply", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
   const cache = new ReplyCache(2);
-  cache.set("a", "1", "A");
-  cache.set("b", "1", "B");
-  cache.set("c", "1", "C");
+  cache.set("a", "1", bytes("A"));
+  cache.set("b", "1", bytes("B"));
+  cache.set("c", "1", bytes("C"));
   assert.equal(cache.size, 2);
   assert.equal(cache.get("a", "1"), undefined);
-  assert.equal(cache.get("c", "1"), "C");
+  assert.deepEqual(cache.get("c", "1"), bytes("C"));
   assert.equal(cache.get("c", "2"), undefined, "another version is a miss");
-  cache.set("big", "1", "x".repeat(65 * 1024));
+  cache.set("big", "1", bytes("x".repeat(65 * 1024)));
   assert.equal(cache.get("big", "1"), undefined);
 });
