@@ -95,8 +95,7 @@ async function start(config: Config, servers: string, files: EventFile[], shared
       ingest = await retryStage("jetstream", () =>
         startJetStreamIngest({
           nc,
-          routes: router.routes,
-          resolve: (subject) => router.match(subject),
+          router,
           writer,
           config,
           log,

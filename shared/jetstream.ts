@@ -17,7 +17,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
-import type { Route } from "./router.ts";
+import type { Route, Router } from "./router.ts";
 import type { EventEntry, Writer } from "./writer.ts";
 import type { EventFunction } from "./function.ts";
 
@@ -36,9 +36,8 @@ export interface JetStreamIngest {
 /** Options for {@linkcode startJetStreamIngest}. */
 export interface JetStreamIngestOptions {
   nc: NatsConnection;
-  routes: Route[];
-  /** Maps a message subject to its route and parameters. */
-  resolve(subject: string): { route: Route; params: Record<string, string> } | undefined;
+  /** The event routes to capture, and the route (with parameters) of a message's subject. */
+  router: Pick<Router, "routes" | "match">;
   writer: Writer;
   config: Config;
   log: Logger;
@@ -119,7 +118,7 @@ function sameSet(a: string[], b: string[]): boolean {
 /** Starts consuming; throws when the stream or consumer cannot be set up. */
 export async function startJetStreamIngest(options: JetStreamIngestOptions): Promise<JetStreamIngest> {
   const { nc, config, log, metrics, writer } = options;
-  const { jsm, streamKey } = await ensureStreamAndConsumer(nc, options.routes, config, log);
+  const { jsm, streamKey } = await ensureStreamAndConsumer(nc, options.router.routes, config, log);
   const consumer: Consumer = await jetstream(nc).consumers.get(config.JETSTREAM_STREAM, config.JETSTREAM_CONSUMER);
   let running = true;
   let problem: string | undefined;
@@ -132,7 +131,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
   const applyBatch = async (messages: JsMsg[], fetchedAt: number) => {
     const entries: EventEntry[] = [];
     for (const m of messages) {
-      const match = options.resolve(m.subject);
+      const match = options.router.match(m.subject);
       // The stream captures event subjects only, so every message has a route.
       entries.push({
         kind: "event",

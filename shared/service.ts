@@ -153,8 +153,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       ingest = await retry("jetstream", () =>
         startJetStreamIngest({
           nc,
-          routes: router.routes,
-          resolve: (subject) => router.match(subject),
+          router,
           writer: writer!,
           config,
           log,
