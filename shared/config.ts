@@ -64,7 +64,10 @@ export const ConfigSchema = z.object({
   ),
   MAX_PAYLOAD_BYTES: int(1).default(256 * KIB).describe("Largest accepted message payload"),
   INGEST_THREAD: z.enum(["on", "off"]).default("on").describe(
-    "on: with a local file database, events are received and written on a thread of their own, so requests never wait behind a batch; off: one thread",
+    "on: with a local file database, events are written on a thread of their own, so requests never wait behind a batch; off: one thread",
+  ),
+  INGEST_THREAD_NICE: int(0, 19).default(10).describe(
+    "How much lower the ingest thread's CPU priority is than the requests' (Linux nice steps): under a flood of events requests get the CPU first; 0: the same",
   ),
   BATCH_MAX: int(1, 100_000).default(1000).describe("Most events committed in one write transaction"),
   DATABASE_URL: z.string().min(1).optional().describe(

@@ -17,6 +17,7 @@ import { connectNats, type NatsLink } from "./nats.ts";
 import { servingProblems } from "./readiness.ts";
 import { retryStage } from "./retry.ts";
 import { Router, routesOf } from "./router.ts";
+import { lowerThreadPriority } from "./thread_priority.ts";
 import { Writer } from "./writer.ts";
 
 const port = self as unknown as {
@@ -56,6 +57,8 @@ function relayedMetrics(): Metrics {
 
 async function start(config: Config, servers: string, files: EventFile[], shared: Int32Array) {
   const log = relayedLogger({ thread: "ingest" });
+  const notLowered = lowerThreadPriority(config.INGEST_THREAD_NICE);
+  if (notLowered) log.warn("The ingest thread keeps the requests' CPU priority", { reason: notLowered });
   const metrics = relayedMetrics();
   const stage = {
     log,
