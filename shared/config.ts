@@ -66,8 +66,8 @@ export const ConfigSchema = z.object({
   INGEST_THREAD: z.enum(["on", "off"]).default("on").describe(
     "on: with a local file database, events are written on a thread of their own, so requests never wait behind a batch; off: one thread",
   ),
-  INGEST_THREAD_NICE: int(0, 19).default(10).describe(
-    "How much lower the ingest thread's CPU priority is than the requests' (Linux nice steps): under a flood of events requests get the CPU first; 0: the same",
+  INGEST_THREAD_NICE: int(0, 19).default(0).describe(
+    "How many Linux nice steps below the requests the ingest thread runs: under a flood of events that takes every core, requests then get the CPU first, at some cost to the ingest rate",
   ),
   BATCH_MAX: int(1, 100_000).default(1000).describe("Most events committed in one write transaction"),
   DATABASE_URL: z.string().min(1).optional().describe(

@@ -18,7 +18,7 @@ Deno.test("deno task bench runs end to end at a small size and writes every figu
   assert.ok(success);
   assert.match(new TextDecoder().decode(stdout), /^\| figure \| value \|/m);
   const { results } = JSON.parse(await Deno.readTextFile(out));
-  assert.equal(results.length, 17);
+  assert.equal(results.length, 18);
   for (const r of results) assert.ok(Number.isFinite(r.value) && r.value > 0, r.figure);
   await Deno.remove(out);
 });
