@@ -174,7 +174,7 @@ export class Router {
     return await fn.handle(parsed.data, this.#requestContext(route, route.fullSubject));
   }
 
-  #requestContext(route: Route, subject: string): RequestContext {
+  #requestContext(route: Route, subject: string, receivedAt = Math.floor(Date.now() / 1000)): RequestContext {
     const { config, db, writer, log } = this.options;
     return {
       db: db.read,
@@ -185,7 +185,7 @@ export class Router {
       },
       subject,
       params: this.#params(route, subject),
-      receivedAt: Math.floor(Date.now() / 1000),
+      receivedAt,
       config,
       log,
     };
@@ -243,16 +243,20 @@ export class Router {
 
   /**
    * The reply's JSON: the kept one while the database has not changed since and the clock is in
-   * the same second (the handler sees time only as `ctx.receivedAt`), else the handler's.
+   * the same second (the handler sees time only as `ctx.receivedAt`), else the handler's. The
+   * payload is decoded only for the handler: a kept reply was made from the same bytes.
    */
-  async #replyBody(route: Route, fn: RequestFunction, msg: Msg, input: unknown): Promise<string | Uint8Array> {
-    const ctx = this.#requestContext(route, msg.subject);
-    const answer = async () => JSON.stringify(await fn.handle(input, ctx));
+  async #replyBody(route: Route, fn: RequestFunction, msg: Msg): Promise<string | Uint8Array> {
+    const receivedAt = Math.floor(Date.now() / 1000);
+    const answer = async () => {
+      const input = decodeInput(fn.input, msg.data, this.options.config.MAX_PAYLOAD_BYTES);
+      return JSON.stringify(await fn.handle(input, this.#requestContext(route, msg.subject, receivedAt)));
+    };
     if (!fn.cacheReplies || msg.data.length > CACHED_PAYLOAD_BYTES) return answer();
     // Read before the handler runs: a commit in between leaves the kept reply under an older version.
     const changes = this.options.db.changeVersion?.();
     if (changes === undefined) return answer();
-    const version = `${changes} ${ctx.receivedAt}`;
+    const version = `${changes} ${receivedAt}`;
     const key = `${msg.subject} ${utf8.decode(msg.data)}`;
     const kept = this.#replies.get(key, version);
     if (kept !== undefined) {
@@ -266,14 +270,13 @@ export class Router {
   }
 
   async #onRequest(route: Route, fn: RequestFunction, msg: Msg) {
-    const { config, metrics, log } = this.options;
+    const { metrics, log } = this.options;
     const started = performance.now();
     let failure: ServiceError | undefined;
     try {
-      const input = decodeInput(fn.input, msg.data, config.MAX_PAYLOAD_BYTES);
       const waiting = this.#eventsCommitted();
       if (waiting) await waiting;
-      msg.respond(await this.#replyBody(route, fn, msg, input));
+      msg.respond(await this.#replyBody(route, fn, msg));
     } catch (error) {
       failure = toServiceError(error);
       if (failure.status >= 500) {
