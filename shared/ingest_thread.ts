@@ -25,7 +25,7 @@ const BATCH_BYTES = 64 * 1024;
  */
 export const SHARED = { mainWriting: 0, fetched: 1, committed: 2 } as const;
 /** Longest single wait on a shared slot, so that a thread that died is noticed. */
-export const WAIT_SLICE_MS = 1000;
+const WAIT_SLICE_MS = 1000;
 
 /** A call recorded in the thread and replayed on the main thread. */
 export type RelayedCall =
@@ -286,7 +286,7 @@ function emptyBatch(bytes = new Uint8Array(BATCH_BYTES)) {
 }
 
 /** Whether a wrapping event count has reached `target`. */
-export function reached(count: number, target: number): boolean {
+function reached(count: number, target: number): boolean {
   return ((count - target) | 0) >= 0;
 }
 
