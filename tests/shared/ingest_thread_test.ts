@@ -46,6 +46,16 @@ Deno.test("INGEST_THREAD on and off store the same events and report the same me
   assert.ok(figures[0].metrics.includes('rosey_db_messages_total{subject="note.add",outcome="invalid"} 1'));
 });
 
+Deno.test("through the ingest thread, every request sees the event its bot published just before it", async () => {
+  await using dir = await tempDir();
+  await using t = await startTestService({ env: { DATABASE_PATH: `${dir.path}/ryw.db` } });
+  for (let i = 1; i <= 200; i++) {
+    t.nc.publish("rosey.db.note.add", json({ text: `note ${i}` }));
+    const { data } = await request(t.nc, "rosey.db.note.count");
+    assert.deepEqual(data, { count: i });
+  }
+});
+
 Deno.test("events of a [name] subject keep their token and their place among other events, on either thread", async () => {
   await using dir = await tempDir();
   const stored = [];
