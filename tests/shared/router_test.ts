@@ -84,11 +84,11 @@ Deno.test("1,000 malformed events of varied kinds: no crash, rows + dead letters
   for (const payload of inputs) t.nc.publish("rosey.db.note.add", payload);
   await t.nc.flush();
   const db = t.service.db()!;
-  const counts = async () => {
-    const [{ n: notes }] = await db.read.query<{ n: number }>("SELECT count(*) AS n FROM notes");
-    const [{ n: dead }] = await db.read.query<{ n: number }>("SELECT count(*) AS n FROM dead_letters");
-    return { notes, dead };
-  };
+  // The fixture creates its table with the first batch, which may not have committed yet.
+  const counts = async () => ({
+    notes: await countRows(t.service, "notes"),
+    dead: await countRows(t.service, "dead_letters"),
+  });
   await waitFor(
     async () => {
       const { notes, dead } = await counts();
