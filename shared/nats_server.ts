@@ -51,12 +51,47 @@ async function which(name: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** A free TCP port on 127.0.0.1. */
+/** Lowest port `freePort` picks: above the well-known and commonly configured ports. */
+const LOWEST_PICKED_PORT = 10_000;
+const picked = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1 for a server that another process will start. It is picked below the
+ * kernel's ephemeral range: a port the kernel hands out for `port: 0` could go to some other socket
+ * between this call and that server's bind, and something else would answer on it.
+ */
 export function freePort(): number {
+  const highest = ephemeralRangeStart() - 1;
+  for (let tries = 0; tries < 100 && highest > LOWEST_PICKED_PORT; tries++) {
+    const port = LOWEST_PICKED_PORT + Math.floor(Math.random() * (highest - LOWEST_PICKED_PORT + 1));
+    if (!picked.has(port) && canListen(port)) {
+      picked.add(port);
+      return port;
+    }
+  }
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
+}
+
+/** Linux's first ephemeral port (32768 where it cannot be read). */
+function ephemeralRangeStart(): number {
+  try {
+    const [low] = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range").trim().split(/\s+/);
+    return Number(low) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+function canListen(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Starts nats-server on 127.0.0.1 and resolves once it accepts connections. */
