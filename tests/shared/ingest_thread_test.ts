@@ -97,15 +97,7 @@ Deno.test("a request's write gets the lock while the ingest thread writes a floo
   );
   assert.equal(new Set(queued.map((q) => q.id)).size, 20);
   await publish(t, "message.log");
-  const chat = await waitFor(
-    async () => {
-      const [{ n }] = await t.service.db()!.read.query<{ n: number }>("SELECT count(*) AS n FROM recent_chat");
-      return n === events && n;
-    },
-    30_000,
-    "every event stored",
-  );
-  assert.equal(chat, events);
+  await waitFor(async () => await countRows(t.service, "recent_chat") === events, 30_000, "every event stored");
 });
 
 Deno.test("with a file database, /ready reports NATS down, recovers, and events after the restart reach the ingest thread", async () => {
