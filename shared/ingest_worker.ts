@@ -16,7 +16,7 @@ import type { EventFunction } from "./function.ts";
 import { connectNats, type NatsLink } from "./nats.ts";
 import { servingProblems } from "./readiness.ts";
 import { retryStage } from "./retry.ts";
-import { Router, routesOf } from "./router.ts";
+import { NO_PARAMS, Router, routesOf } from "./router.ts";
 import { lowerThreadPriority } from "./thread_priority.ts";
 import { Writer } from "./writer.ts";
 
@@ -153,7 +153,6 @@ function queueBatch({ functions, ends, bytes, subjects }: EventBatch, router: Ro
   return functions.length;
 }
 
-const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 let handBatch: ((batch: EventBatch) => void) | undefined;
 let stopping = false;
 let running: ReturnType<typeof start> | undefined;

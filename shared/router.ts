@@ -12,7 +12,8 @@ import type { Metrics } from "./metrics.ts";
 import { ReplyCache } from "./reply_cache.ts";
 import type { EventEntry, Writer } from "./writer.ts";
 
-const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** The parameters of a subject without `[name]` tokens, shared by all of them. */
+export const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 /** Requests with longer payloads are always answered afresh: their keys would cost more than they save. */
 const CACHED_PAYLOAD_BYTES = 1024;
 const utf8 = new TextDecoder();
