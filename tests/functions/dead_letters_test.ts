@@ -10,7 +10,7 @@ type DeadLetter = {
   error: string;
 };
 
-Deno.test("rosey.db.admin.dead_letters.list shows dead letters newest first, filtered by subject", async () => {
+Deno.test("rosey.db.admin.dead_letters.list shows dead letters newest first, filtered by subject with or without the prefix", async () => {
   await using t = await startRosey();
   await publish(t, "user.joined", { username: "" });
   await publish(t, "message.log", { username: "a" }, { username: "b", message: "" });
@@ -21,8 +21,10 @@ Deno.test("rosey.db.admin.dead_letters.list shows dead letters newest first, fil
     ["rosey.db.user.joined", '{"username":""}'],
   ]);
   assert.ok(all.every((d) => d.error_code === "invalid_input" && d.error.startsWith("Invalid input")));
-  const joined = await ask<DeadLetter[]>(t, "admin.dead_letters.list", { subject: "rosey.db.user.joined" });
-  assert.equal(joined.length, 1);
+  for (const subject of ["user.joined", "rosey.db.user.joined"]) {
+    const joined = await ask<DeadLetter[]>(t, "admin.dead_letters.list", { subject });
+    assert.deepEqual(joined.map((d) => d.payload), ['{"username":""}'], `subject "${subject}"`);
+  }
   const page = await ask<DeadLetter[]>(t, "admin.dead_letters.list", { limit: 1, before_id: all[0].id });
   assert.deepEqual(page.map((d) => d.id), [all[1].id]);
 });
@@ -52,12 +54,52 @@ Deno.test("rosey.db.admin.dead_letters.replay publishes them again: fixed ones a
   assert.equal(left[0].subject, "rosey.db.user.joined");
 });
 
-Deno.test("rosey.db.admin.dead_letters.purge deletes what it is told to, and nothing without a filter", async () => {
+Deno.test("rosey.db.admin.dead_letters.purge deletes what it is told to (subject with or without the prefix), and nothing without a filter", async () => {
   await using t = await startRosey();
   await publish(t, "user.joined", { username: "" }, { username: "" });
   await publish(t, "message.log", {});
   await assert.rejects(ask(t, "admin.dead_letters.purge", {}), /400/);
-  assert.deepEqual(await ask(t, "admin.dead_letters.purge", { subject: "rosey.db.user.joined" }), { purged: 2 });
+  assert.deepEqual(await ask(t, "admin.dead_letters.purge", { subject: "user.joined" }), { purged: 2 });
+  await publish(t, "user.joined", { username: "" });
+  await waitFor(
+    async () => (await ask<DeadLetter[]>(t, "admin.dead_letters.list")).length === 2,
+    5000,
+    "new dead letter",
+  );
+  assert.deepEqual(await ask(t, "admin.dead_letters.purge", { subject: "rosey.db.user.joined" }), { purged: 1 });
   assert.deepEqual(await ask(t, "admin.dead_letters.purge", { all: true }), { purged: 1 });
   assert.deepEqual(await ask(t, "admin.dead_letters.list"), []);
+});
+
+Deno.test("rosey.db.admin.dead_letters.replay takes the subject without the prefix", async () => {
+  await using t = await startRosey();
+  await publish(t, "messages.outbound.mark_sent", { message_id: 1 });
+  await publish(t, "user.joined", { username: "" });
+  await ask(t, "messages.outbound.enqueue", { message: "late" });
+  assert.deepEqual(await ask(t, "admin.dead_letters.replay", { subject: "messages.outbound.mark_sent" }), {
+    replayed: 1,
+  });
+  await waitFor(
+    async () => (await rows(t, "SELECT sent FROM outbound_messages WHERE id = 1"))[0].sent === 1,
+    5000,
+    "replayed mark_sent",
+  );
+  assert.deepEqual((await ask<DeadLetter[]>(t, "admin.dead_letters.list")).map((d) => d.subject), [
+    "rosey.db.user.joined",
+  ]);
+});
+
+Deno.test("rosey.db.status.update with an unknown status dead-letters with the field and both allowed values", async () => {
+  await using t = await startRosey();
+  await publish(t, "status.update", { status: "weird" });
+  const [dead] = await waitFor(
+    async () => {
+      const dead = await ask<DeadLetter[]>(t, "admin.dead_letters.list", { subject: "status.update" });
+      return dead.length > 0 ? dead : undefined;
+    },
+    5000,
+    "the dead letter",
+  );
+  assert.equal(dead.error_code, "invalid_input");
+  assert.equal(dead.error, 'Invalid input: status: must be one of "connected", "disconnected"');
 });

@@ -3,6 +3,7 @@ import { z } from "zod";
 
 export const DeadLetterFilter = z.object({
   ids: z.array(z.number().int().positive()).min(1).max(1000).optional(),
+  /** `user.joined` or `rosey.db.user.joined`: the form of metrics labels and FUNCTIONS, or the full subject. */
   subject: z.string().min(1).optional(),
   /** Unix seconds: only dead letters received before this time. */
   before: z.number().nonnegative().optional(),
@@ -10,8 +11,8 @@ export const DeadLetterFilter = z.object({
 
 export type DeadLetterFilter = z.infer<typeof DeadLetterFilter>;
 
-/** A WHERE clause and its arguments; the clause is built from constants only. */
-export function whereOf(filter: DeadLetterFilter): { where: string; args: (string | number)[] } {
+/** A WHERE clause and its arguments; the clause is built from constants only. `prefix` is SUBJECT_PREFIX. */
+export function whereOf(filter: DeadLetterFilter, prefix: string): { where: string; args: (string | number)[] } {
   const clauses: string[] = [];
   const args: (string | number)[] = [];
   if (filter.ids) {
@@ -19,8 +20,9 @@ export function whereOf(filter: DeadLetterFilter): { where: string; args: (strin
     args.push(...filter.ids);
   }
   if (filter.subject) {
+    // Dead letters keep the full subject they arrived on.
     clauses.push("subject = ?");
-    args.push(filter.subject);
+    args.push(filter.subject.startsWith(`${prefix}.`) ? filter.subject : `${prefix}.${filter.subject}`);
   }
   if (filter.before !== undefined) {
     clauses.push("received_at < ?");

@@ -21,7 +21,7 @@ export default defineRequest({
     received_at: z.number(),
   })),
   async handle(input, ctx) {
-    const { where, args } = whereOf(input);
+    const { where, args } = whereOf(input, ctx.config.SUBJECT_PREFIX);
     const rows = await ctx.db.query<
       { id: number; subject: string; payload: ArrayBuffer; error_code: string; error: string; received_at: number }
     >(

@@ -14,7 +14,7 @@ export default defineRequest({
         "Invalid input: name the dead letters to purge (ids, subject, before) or pass all:true",
       );
     }
-    const { where, args } = whereOf(input);
+    const { where, args } = whereOf(input, ctx.config.SUBJECT_PREFIX);
     const { changes } = await ctx.write((tx) => tx.run(`DELETE FROM dead_letters WHERE ${where}`, args));
     return { purged: changes };
   },

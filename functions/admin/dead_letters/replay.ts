@@ -12,7 +12,7 @@ export default defineRequest({
     if (!input.ids && !input.subject && input.before === undefined) {
       throw new ServiceError(400, "Invalid input: name the dead letters to replay (ids, subject or before)");
     }
-    const { where, args } = whereOf(input);
+    const { where, args } = whereOf(input, ctx.config.SUBJECT_PREFIX);
     const rows = await ctx.db.query<{ id: number; subject: string; payload: ArrayBuffer }>(
       `SELECT id, subject, payload FROM dead_letters WHERE ${where} ORDER BY id LIMIT ?`,
       [...args, input.limit],
