@@ -92,10 +92,21 @@ export async function importFunction(file: string): Promise<RoseyFunction> {
   return fn;
 }
 
-/** Whether `subject` (without prefix) matches one of the comma-separated globs (`*` matches anything). */
-export function matchesFilter(subject: string, filter: string): boolean {
+/** Options of {@linkcode matchesFilter}. */
+export interface MatchesFilterOptions {
+  /** SUBJECT_PREFIX: a glob may also name the full subject (`rosey.db.user.*`). */
+  prefix?: string;
+}
+
+/**
+ * Whether `subject` (without prefix) matches one of the comma-separated globs (`*` matches anything),
+ * each written without the prefix (`user.*`) or, when `options.prefix` is given, with it (`rosey.db.user.*`).
+ */
+export function matchesFilter(subject: string, filter: string, options: MatchesFilterOptions = {}): boolean {
+  const forms = options.prefix ? [subject, `${options.prefix}.${subject}`] : [subject];
   return filter.split(",").map((g) => g.trim()).filter(Boolean).some((glob) => {
     const pattern = glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-    return new RegExp(`^${pattern}$`).test(subject);
+    const regex = new RegExp(`^${pattern}$`);
+    return forms.some((form) => regex.test(form));
   });
 }

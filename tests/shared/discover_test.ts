@@ -38,3 +38,12 @@ Deno.test("matchesFilter takes comma-separated globs", () => {
   assert.ok(matchesFilter("messages.outbound.get", "*.get"));
   assert.ok(!matchesFilter("userxjoined", "user.joined"));
 });
+
+Deno.test("matchesFilter takes globs with the subject prefix as well as without it", () => {
+  const prefix = "rosey.db";
+  assert.ok(matchesFilter("user.joined", "rosey.db.user.*", { prefix }));
+  assert.ok(matchesFilter("user.joined", "stats.*, rosey.db.user.joined", { prefix }));
+  assert.ok(matchesFilter("user.joined", "user.*", { prefix }));
+  assert.ok(!matchesFilter("user.joined", "rosey.db.stats.*", { prefix }));
+  assert.ok(!matchesFilter("user.joined", "other.db.user.*", { prefix }));
+});
