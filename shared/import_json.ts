@@ -8,7 +8,10 @@ import { openDatabase } from "./db.ts";
 import { createLogger } from "./log.ts";
 import { loadMigrations, migrate } from "./migrate.ts";
 
-/** Imports `file`; returns the counts. Throws with the line or key at fault, having imported nothing. */
+/**
+ * Imports `file`; returns the counts. A bad file imports nothing and throws with the line or key at fault:
+ * an AggregateError with one error per problem when entries break the format.
+ */
 export async function importJson(file: string, env: Record<string, string | undefined>) {
   const config = loadConfig(env);
   const log = createLogger({ level: config.LOG_LEVEL === "DEBUG" ? "DEBUG" : "WARNING", format: config.LOG_FORMAT });
@@ -37,7 +40,11 @@ if (import.meta.main) {
   try {
     console.log(JSON.stringify(await importJson(file, { ...Deno.env.toObject(), ...flagsToEnv(flags) })));
   } catch (error) {
-    const lines = error instanceof ConfigError ? error.problems : [(error as Error).message];
+    const lines = error instanceof ConfigError
+      ? error.problems
+      : error instanceof AggregateError
+      ? error.errors.map((problem) => (problem as Error).message)
+      : [(error as Error).message];
     for (const line of lines) console.error(`Import failed: ${line}`);
     Deno.exit(error instanceof ConfigError ? 2 : 1);
   }

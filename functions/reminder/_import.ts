@@ -3,6 +3,7 @@
  * one transaction; running it again changes nothing.
  */
 import { z } from "zod";
+import { checkInput } from "../../shared/decode.ts";
 import type { Sql } from "../../shared/sql.ts";
 
 /** Discord ids: strings, or numbers only while they are exact (JSON numbers lose digits past 2^53). */
@@ -38,7 +39,10 @@ export interface ImportCounts {
   reactions_added: number;
 }
 
-/** Parses the file's text, naming the line or key at fault. */
+/**
+ * Parses the file's text. A file that breaks the format throws an AggregateError with one error per
+ * problem, each naming the key and line at fault, so that one run lists them all.
+ */
 export function parseLegacy(text: string): z.infer<typeof LegacyFile> {
   let data: unknown;
   try {
@@ -51,13 +55,37 @@ export function parseLegacy(text: string): z.infer<typeof LegacyFile> {
       : Number(/line (\d+)/.exec(message)?.[1]);
     throw new Error(`Invalid JSON${line ? ` at line ${line}` : ""}: ${message}`);
   }
-  const parsed = LegacyFile.safeParse(data);
-  if (!parsed.success) {
-    const [issue] = parsed.error.issues;
-    const key = issue.path.map((p) => typeof p === "number" ? `[${p}]` : `["${String(p)}"]`).join("");
-    throw new Error(`Invalid event at ${key || "the top level"}: ${issue.message}`);
+  const parsed = checkInput(LegacyFile, data);
+  if ("data" in parsed) return parsed.data;
+  const problems = parsed.issues.map((issue) => ({ line: lineOf(text, data, issue.path), ...issue }))
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+    .map(({ path, line, message }) => {
+      const key = path.map((p) => typeof p === "number" ? `[${p}]` : `[${JSON.stringify(p)}]`).join("");
+      return new Error(`Invalid event at ${key || "the top level"}${line ? ` (line ${line})` : ""}: ${message}`);
+    });
+  throw new AggregateError(
+    problems,
+    `${problems.length} problem${problems.length > 1 ? "s" : ""} in the file: ${
+      problems.map((p) => p.message).join("; ")
+    }`,
+  );
+}
+
+/** The line of the deepest key of `path` that the file has (the line of its object when a key is missing). */
+function lineOf(text: string, data: unknown, path: (string | number)[]): number | undefined {
+  let at = -1;
+  let value = data;
+  for (const key of path) {
+    if (typeof key !== "string" || typeof value !== "object" || value === null || !Object.hasOwn(value, key)) break;
+    // The first `"key":` after its parent's key: the keys of one object precede those of the next.
+    const pattern = new RegExp(`${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*:`, "g");
+    pattern.lastIndex = at + 1;
+    const match = pattern.exec(text);
+    if (!match) break;
+    at = match.index;
+    value = (value as Record<string, unknown>)[key];
   }
-  return parsed.data;
+  return at < 0 ? undefined : text.slice(0, at).split("\n").length;
 }
 
 /** Applies the events inside the caller's transaction. */

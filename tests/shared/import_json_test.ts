@@ -80,14 +80,14 @@ Deno.test("deno task import-json rejects a malformed file with the line or key a
   const badKey = `${dir.path}/bad.json`;
   const broken = { "3": LEGACY["1178123456789012346"], "4": { ...LEGACY["1178123456789012345"], interval: "hourly" } };
   await Deno.writeTextFile(badKey, JSON.stringify(broken));
-  await assert.rejects(importJson(badKey, env), /Invalid event at \["4"\]\["interval"\]/);
+  await assert.rejects(importJson(badKey, env), /Invalid event at \["4"\]\["interval"\] \(line 1\): expected number/);
 
   const imprecise = `${dir.path}/numbers.json`;
   await Deno.writeTextFile(
     imprecise,
     '{"5": {"channel_id": 900000000000000001, "guild_id": "g", "title": "t", "interval": 5}}',
   );
-  await assert.rejects(importJson(imprecise, env), /\["5"\]\["channel_id"\]: too large to be exact/);
+  await assert.rejects(importJson(imprecise, env), /\["5"\]\["channel_id"\] \(line 1\): too large to be exact/);
   assert.deepEqual(await dump(env.DATABASE_PATH), before);
 });
 
@@ -109,4 +109,60 @@ Deno.test("deno task import-json prints counts as JSON, and one line and exit st
   const bad = await run(file);
   assert.equal(bad.code, 1);
   assert.match(new TextDecoder().decode(bad.stderr).trim(), /^Import failed: Invalid JSON/);
+});
+
+/** A file of four events, each broken in a different way. */
+const FOUR_BAD = `{
+  "1": { "channel_id": "9", "guild_id": "8", "title": "ok", "interval": 60 },
+  "2": {
+    "channel_id": "9",
+    "guild_id": "8",
+    "title": "",
+    "interval": 60
+  },
+  "3": { "channel_id": "9", "guild_id": "8", "title": "t", "interval": "hourly" },
+  "4": { "channel_id": "9", "guild_id": "8", "title": "t", "interval": 5, "colour": "red" },
+  "x5": { "channel_id": "9", "guild_id": "8", "title": "t", "interval": 5 }
+}
+`;
+
+Deno.test("deno task import-json reports every bad entry of a file in one run, each with its key and line", async () => {
+  await using dir = await tempDir();
+  const env = { DATABASE_PATH: `${dir.path}/r.db`, BACKUP_DIR: `${dir.path}/backups` };
+  const good = `${dir.path}/good.json`;
+  await Deno.writeTextFile(good, JSON.stringify({ "1": LEGACY["1178123456789012345"] }));
+  await importJson(good, env);
+  const before = await dump(env.DATABASE_PATH);
+  const file = `${dir.path}/four.json`;
+  await Deno.writeTextFile(file, FOUR_BAD);
+  const error = await importJson(file, env).then(() => assert.fail("imported"), (error) => error);
+  assert.ok(error instanceof AggregateError);
+  assert.deepEqual(error.errors.map((e: Error) => e.message), [
+    'Invalid event at ["2"]["title"] (line 6): must not be empty',
+    'Invalid event at ["3"]["interval"] (line 9): expected number, received string',
+    'Invalid event at ["4"] (line 10): unknown key "colour"',
+    'Invalid event at ["x5"] (line 11): invalid key: message ids are digits',
+  ]);
+  assert.match(error.message, /^4 problems in the file: Invalid event at \["2"\]\["title"\]/);
+  assert.deepEqual(await dump(env.DATABASE_PATH), before);
+});
+
+Deno.test("deno task import-json prints one line per bad entry and exits 1", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/four.json`;
+  await Deno.writeTextFile(file, FOUR_BAD);
+  const bad = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "shared/import_json.ts", file, "--db-path", `${dir.path}/cli.db`],
+    env: { BACKUP_DIR: `${dir.path}/backups` },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(bad.code, 1);
+  const lines = new TextDecoder().decode(bad.stderr).trim().split("\n");
+  assert.deepEqual(lines.map((line) => /^Import failed: Invalid event at (\S+) \(line (\d+)\)/.exec(line)?.slice(1)), [
+    ['["2"]["title"]', "6"],
+    ['["3"]["interval"]', "9"],
+    ['["4"]', "10"],
+    ['["x5"]', "11"],
+  ]);
 });
