@@ -71,14 +71,14 @@ export interface RequestFunction<I extends AnySchema = AnySchema, O extends AnyS
 
 export type RoseyFunction = EventFunction | RequestFunction;
 
-/** Defines an event function; see DESIGN.md "Function files". */
+/** Defines an event function, the default export of its file (README.md "Subjects": how paths map to subjects). */
 export function defineEvent<I extends AnySchema>(
   definition: Omit<EventFunction<I>, typeof brand | "kind">,
 ): EventFunction<I> {
   return { ...definition, kind: "event", [brand]: true };
 }
 
-/** Defines a request function; see DESIGN.md "Function files". */
+/** Defines a request function, the default export of its file (README.md "Subjects": how paths map to subjects). */
 export function defineRequest<I extends AnySchema, O extends AnySchema>(
   definition: Omit<RequestFunction<I, O>, typeof brand | "kind">,
 ): RequestFunction<I, O> {
