@@ -8,7 +8,7 @@
  */
 import { createClient } from "@libsql/client";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { createRoseyClient } from "../../shared/client.ts";
+import { createRoseyClient } from "../../shared/client/mod.ts";
 import { silentLogger } from "../../shared/log.ts";
 import { startNatsServer } from "../../shared/nats_server.ts";
 import { percentile, runScript, type ServiceProcess, sleep, spawnScript, startServiceProcess } from "./_harness.ts";
@@ -291,16 +291,16 @@ try {
   // Client overhead: what one event costs the bot.
   const viaNats = createRoseyClient({ nc, log: silentLogger });
   let started = performance.now();
-  for (let i = 0; i < CLIENT_EVENTS; i++) await viaNats.logMessage({ username: "bench", message: `client ${i}` });
+  for (let i = 0; i < CLIENT_EVENTS; i++) await viaNats.messageLog({ username: "bench", message: `client ${i}` });
   await nc.flush();
   const publishMicros = ((performance.now() - started) * 1000) / CLIENT_EVENTS;
   const direct = createRoseyClient({ env: { DATABASE_PATH: `${workDir}/direct.db` }, log: silentLogger });
   const directEvents = Math.max(100, Math.floor(CLIENT_EVENTS / 10));
-  await direct.logMessage({ username: "bench", message: "open" });
+  await direct.messageLog({ username: "bench", message: "open" });
   started = performance.now();
-  for (let i = 0; i < directEvents; i++) await direct.logMessage({ username: "bench", message: `direct ${i}` });
+  for (let i = 0; i < directEvents; i++) await direct.messageLog({ username: "bench", message: `direct ${i}` });
   const directMicros = ((performance.now() - started) * 1000) / directEvents;
-  direct.close();
+  await direct.close();
   record({
     figure: "client cost per event: publish",
     value: publishMicros,

@@ -4,7 +4,7 @@
  * nats://127.0.0.1:4222), or directly on DATABASE_URL when no NATS server answers.
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { createRoseyClient, type RoseyClient } from "../../shared/client.ts";
+import { createRoseyClient, type RoseyClient } from "../../shared/client/mod.ts";
 import { createLogger } from "../../shared/log.ts";
 
 const USERS = ["alice", "bob", "carol", "dana", "émile", "frank"];
@@ -25,19 +25,19 @@ export async function runDemoBot({ client, seconds, tickMs = 250, pollMs = 2000 
   const online = new Set<string>();
   const done = { joins: 0, leaves: 0, lines: 0, sent: 0, failed: 0, polls: 0 };
   const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)];
-  await client.updateStatus({ status: "connected" });
-  await client.updateStatus({
+  await client.statusUpdate({ status: "connected" });
+  await client.statusUpdate({
     status_data: { bot_name: "DemoBot", channel_name: "lobby", bot_start_time: Math.floor(Date.now() / 1000) },
   });
 
   const poll = setInterval(async () => {
     done.polls++;
-    for (const message of await client.outboundDue({ limit: 10 })) {
+    for (const message of await client.messagesOutboundGet({ limit: 10 })) {
       if (Math.random() < 0.8) {
-        await client.markSent({ message_id: message.id });
+        await client.messagesOutboundMarkSent({ message_id: message.id });
         done.sent++;
       } else {
-        await client.markFailed({ message_id: message.id, error: "rate limited" });
+        await client.messagesOutboundMarkFailed({ message_id: message.id, error: "rate limited" });
         done.failed++;
       }
     }
@@ -55,22 +55,22 @@ export async function runDemoBot({ client, seconds, tickMs = 250, pollMs = 2000 
       await client.userLeft({ username: user });
       done.leaves++;
     } else {
-      await client.logMessage({ username: user, message: pick(LINES) });
+      await client.messageLog({ username: user, message: pick(LINES) });
       done.lines++;
-      if (Math.random() < 0.3) await client.enqueueOutbound({ message: `reply to ${user}` });
+      if (Math.random() < 0.3) await client.messagesOutboundEnqueue({ message: `reply to ${user}` });
     }
     if (tick % 8 === 0) {
-      await client.recordUserCount({ chat_count: online.size, connected_count: online.size + 2 });
-      await client.updateHighWater({ chat_count: online.size, connected_count: online.size + 2 });
-      await client.updateStatus({
+      await client.statsUserCount({ chat_count: online.size, connected_count: online.size + 2 });
+      await client.statsHighWater({ chat_count: online.size, connected_count: online.size + 2 });
+      await client.statusUpdate({
         status_data: { current_chat_users: online.size, current_connected_users: online.size + 2 },
       });
     }
     await new Promise((resolve) => setTimeout(resolve, tickMs));
   }
   clearInterval(poll);
-  await client.updateStatus({ status: "disconnected" });
-  return { ...done, stats: await client.channelStats() };
+  await client.statusUpdate({ status: "disconnected" });
+  return { ...done, stats: await client.queryChannelStats() };
 }
 
 if (import.meta.main) {
@@ -84,6 +84,6 @@ if (import.meta.main) {
   const client = createRoseyClient({ nc, log });
   const result = await runDemoBot({ client, seconds: Number(Deno.env.get("DEMO_SECONDS") ?? 20) });
   console.log(JSON.stringify(result, null, 2));
-  client.close();
+  await client.close();
   await nc?.close();
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createRoseyClient } from "../../shared/client.ts";
+import { createRoseyClient } from "../../shared/client/mod.ts";
 import { rows, startRosey } from "../_helpers.ts";
 import { runDemoBot } from "./bot.ts";
 
@@ -17,5 +17,5 @@ Deno.test("the example bot runs a channel through the client: users, chat, count
   );
   assert.ok(handled >= result.sent, "every message marked sent is stored so");
   assert.equal((await rows(t, "SELECT count(*) AS n FROM dead_letters"))[0].n, 0);
-  assert.equal((await client.status()).bot_connected, 0);
+  assert.equal((await client.statusGet()).bot_connected, 0);
 });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { createRoseyClient, type RoseyClient, RoseyError } from "../../shared/client.ts";
-import { createLogger } from "../../shared/log.ts";
+import { createRoseyClient, type RoseyClient, RoseyError } from "../../../shared/client/mod.ts";
+import { createLogger } from "../../../shared/log.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { rows, startNats, startRosey, tempDir, waitFor } from "../_helpers.ts";
+import { rows, startNats, startRosey, tempDir, waitFor } from "../../_helpers.ts";
 
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
@@ -14,23 +14,23 @@ function capturingLogger() {
 async function scenario(client: RoseyClient) {
   await client.userJoined({ username: "alice", timestamp: 1000 });
   await client.userJoined({ username: "bob", timestamp: 1010 });
-  await client.logMessage({ username: "alice", message: "hi ✓", timestamp: 1020 });
-  await client.logMessage({ username: "server", message: "bob joined", timestamp: 1021 });
-  await client.recordUserCount({ chat_count: 2, connected_count: 3, timestamp: 1030 });
-  await client.updateHighWater({ chat_count: 2, connected_count: 3, timestamp: 1030 });
-  await client.updateStatus({ status_data: { bot_name: "Rosey", current_chat_users: 2 }, timestamp: 1040 });
+  await client.messageLog({ username: "alice", message: "hi ✓", timestamp: 1020 });
+  await client.messageLog({ username: "server", message: "bob joined", timestamp: 1021 });
+  await client.statsUserCount({ chat_count: 2, connected_count: 3, timestamp: 1030 });
+  await client.statsHighWater({ chat_count: 2, connected_count: 3, timestamp: 1030 });
+  await client.statusUpdate({ status_data: { bot_name: "Rosey", current_chat_users: 2 }, timestamp: 1040 });
   await client.userLeft({ username: "bob", timestamp: 1100 });
-  const queued = await client.enqueueOutbound({ message: "welcome" });
-  await client.markFailed({ message_id: queued!.id, error: "timeout", timestamp: 1200 });
-  await client.markSent({ message_id: queued!.id, timestamp: 1300 });
-  await client.logPmCommand({ username: "alice", command: "stats", timestamp: 1400 });
-  await client.logAction({ username: "mod", action_type: "kick", details: "spam", timestamp: 1500 });
-  await client.updateStatus({ status: "disconnected", timestamp: 1600 });
+  const queued = await client.messagesOutboundEnqueue({ message: "welcome" });
+  await client.messagesOutboundMarkFailed({ message_id: queued!.id, error: "timeout", timestamp: 1200 });
+  await client.messagesOutboundMarkSent({ message_id: queued!.id, timestamp: 1300 });
+  await client.actionPmCommand({ username: "alice", command: "stats", timestamp: 1400 });
+  await client.actionLog({ username: "mod", action_type: "kick", details: "spam", timestamp: 1500 });
+  await client.statusUpdate({ status: "disconnected", timestamp: 1600 });
   return {
-    user: await client.userStats({ username: "alice" }),
-    chat: await client.recentChat({ limit: 10 }),
-    stats: await client.channelStats(),
-    status: await client.status(),
+    user: await client.queryUserStats({ username: "alice" }),
+    chat: await client.statsRecentChatGet({ limit: 10 }),
+    stats: await client.queryChannelStats(),
+    status: await client.statusGet(),
   };
 }
 
@@ -68,7 +68,7 @@ Deno.test("createRoseyClient gives identical results through NATS and directly o
   }
   const direct = createRoseyClient({ env: { DATABASE_PATH: `${dir.path}/direct.db` } });
   const viaDirect = await scenario(direct);
-  direct.close();
+  await direct.close();
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(viaDirect, viaNats);
   assert.deepEqual(await dumpFile(`${dir.path}/direct.db`), await dumpFile(`${dir.path}/service.db`));
@@ -82,19 +82,19 @@ Deno.test("createRoseyClient switches to the direct path once its connection is 
   const nc = await connect({ servers: t.nats.url });
   const { lines, log } = capturingLogger();
   const client = createRoseyClient({ nc, log, env: { DATABASE_PATH: `${dir.path}/fallback.db` } });
-  await client.logMessage({ username: "a", message: "over nats" });
-  assert.equal((await client.recentChat()).length, 1);
+  await client.messageLog({ username: "a", message: "over nats" });
+  assert.equal((await client.statsRecentChatGet()).length, 1);
   await nc.close();
-  await client.logMessage({ username: "a", message: "direct" });
-  assert.deepEqual((await client.recentChat()).map((m) => m.message), ["direct"]);
+  await client.messageLog({ username: "a", message: "direct" });
+  assert.deepEqual((await client.statsRecentChatGet()).map((m) => m.message), ["direct"]);
   assert.deepEqual((await rows(t, "SELECT message FROM recent_chat")).map((r) => r.message), ["over nats"]);
   const paths = lines.filter((l) => l.msg === "rosey call").map((l) => [l.method, l.path]);
-  assert.deepEqual(paths, [["logMessage", "nats"], ["recentChat", "nats"], ["logMessage", "direct"], [
-    "recentChat",
+  assert.deepEqual(paths, [["messageLog", "nats"], ["statsRecentChatGet", "nats"], ["messageLog", "direct"], [
+    "statsRecentChatGet",
     "direct",
   ]]);
   assert.ok(lines.filter((l) => l.msg === "rosey call").every((l) => l.level === "DEBUG"));
-  client.close();
+  await client.close();
 });
 
 Deno.test("createRoseyClient event methods throw a clear error for invalid input instead of publishing", async () => {
@@ -109,7 +109,7 @@ Deno.test("createRoseyClient event methods throw a clear error for invalid input
     return true;
   });
   // @ts-expect-error: the payload type comes from the function's schema
-  await assert.rejects(client.markSent({ message_id: "7" }), RoseyError);
+  await assert.rejects(client.messagesOutboundMarkSent({ message_id: "7" }), RoseyError);
   await t.nc.flush();
   spy.unsubscribe();
   assert.deepEqual(published, []);
@@ -118,7 +118,7 @@ Deno.test("createRoseyClient event methods throw a clear error for invalid input
 Deno.test("createRoseyClient surfaces ADR-32 error replies as RoseyError with the status code", async () => {
   await using t = await startRosey();
   const client = createRoseyClient({ nc: t.nc });
-  await assert.rejects(client.recentChat({ limit: 5000 }), (error: unknown) => {
+  await assert.rejects(client.statsRecentChatGet({ limit: 5000 }), (error: unknown) => {
     assert.ok(error instanceof RoseyError);
     assert.equal(error.status, 400);
     assert.equal(error.subject, "stats.recent_chat.get");
@@ -132,16 +132,16 @@ Deno.test("createRoseyClient requests resolve to their fallback with a warning w
   await t.service.stop();
   const { lines, log } = capturingLogger();
   const client = createRoseyClient({ nc: t.nc, log, timeoutMs: 300 });
-  assert.deepEqual(await client.outboundDue(), []);
-  assert.deepEqual(await client.userStats({ username: "x" }), { found: false });
-  assert.equal(await client.enqueueOutbound({ message: "m" }), null);
+  assert.deepEqual(await client.messagesOutboundGet(), []);
+  assert.deepEqual(await client.queryUserStats({ username: "x" }), { found: false });
+  assert.equal(await client.messagesOutboundEnqueue({ message: "m" }), null);
   const warnings = lines.filter((l) => l.level === "WARNING");
   assert.equal(warnings.length, 3);
   assert.equal(warnings[0].reason, "no service answered");
   // A responder that never answers: the timeout path.
   t.nc.subscribe("rosey.db.status.get", { callback: () => {} });
   const started = Date.now();
-  assert.equal((await client.status()).bot_name, null);
+  assert.equal((await client.statusGet()).bot_name, null);
   assert.ok(Date.now() - started >= 290);
   assert.equal(lines.at(-1)!.reason, "no reply within 300 ms");
 });
@@ -152,35 +152,38 @@ Deno.test("createRoseyClient covers the conversation store, through NATS and dir
   for (
     const client of [createRoseyClient({ nc: t.nc }), createRoseyClient({ env: { DATABASE_PATH: `${dir.path}/c.db` } })]
   ) {
-    const conversation = await client.createConversation({ user_id: "llm-user", title: "chat" });
+    const conversation = await client.conversationCreate({ user_id: "llm-user", title: "chat" });
     assert.ok(conversation);
-    await client.saveMessage({
+    await client.conversationMessageSave({
       conversation_id: conversation.id,
       role: "user",
       content: "hello there",
       metadata: { request_id: "q1" },
     });
-    await client.saveMessage({
+    await client.conversationMessageSave({
       conversation_id: conversation.id,
       role: "assistant",
       content: "hi!",
       metadata: { request_id: "q1" },
     });
-    assert.deepEqual((await client.lastMessages({ conversation_id: conversation.id, n: 10 })).map((m) => m.role), [
-      "user",
-      "assistant",
-    ]);
-    assert.deepEqual(await client.countMessages({ conversation_id: conversation.id }), { count: 2 });
-    assert.equal((await client.searchMessages({ user_id: "llm-user", query: "hello" })).length, 1);
+    assert.deepEqual(
+      (await client.conversationMessageLast({ conversation_id: conversation.id, n: 10 })).map((m) => m.role),
+      [
+        "user",
+        "assistant",
+      ],
+    );
+    assert.deepEqual(await client.conversationMessageCount({ conversation_id: conversation.id }), { count: 2 });
+    assert.equal((await client.conversationMessageSearch({ user_id: "llm-user", query: "hello" })).length, 1);
     await assert.rejects(
-      client.saveMessage({ conversation_id: crypto.randomUUID(), role: "user", content: "x" }),
+      client.conversationMessageSave({ conversation_id: crypto.randomUUID(), role: "user", content: "x" }),
       (e: unknown) => {
         assert.ok(e instanceof RoseyError);
         assert.equal(e.status, 404);
         return true;
       },
     );
-    client.close();
+    await client.close();
   }
 });
 
@@ -189,7 +192,7 @@ Deno.test("createRoseyClient with acknowledgedEvents resolves once the stream ha
   await using nats = await startNats({ storeDir: store.path });
   await using t = await startRosey({ INGEST_MODE: "jetstream", JETSTREAM_ACK_WAIT: "2" }, nats);
   const client = createRoseyClient({ nc: t.nc, acknowledgedEvents: true });
-  await client.logMessage({ username: "alice", message: "kept", timestamp: 1000 });
+  await client.messageLog({ username: "alice", message: "kept", timestamp: 1000 });
   await waitFor(
     async () => (await rows(t, "SELECT message FROM recent_chat")).length === 1,
     10_000,
@@ -205,7 +208,7 @@ Deno.test("createRoseyClient with acknowledgedEvents resolves once the stream ha
   const jsm = await jetstreamManager(t.nc);
   await jsm.streams.delete("ROSEY_DB_EVENTS");
   const strict = createRoseyClient({ nc: core.nc, acknowledgedEvents: true, timeoutMs: 300 });
-  await assert.rejects(strict.logMessage({ username: "bob", message: "unacknowledged" }), (error: unknown) => {
+  await assert.rejects(strict.messageLog({ username: "bob", message: "unacknowledged" }), (error: unknown) => {
     assert.ok(error instanceof RoseyError);
     assert.equal(error.status, 503);
     assert.match(error.message, /did not acknowledge/);
