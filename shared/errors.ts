@@ -12,7 +12,7 @@ export const ERROR_NAMES = {
 
 export type ErrorStatus = keyof typeof ERROR_NAMES;
 
-/** One problem with an input, as zod reports it. */
+/** One problem with an input: the path of the field at fault (empty for the whole payload) and what it accepts. */
 export interface InputIssue {
   path: (string | number)[];
   message: string;
