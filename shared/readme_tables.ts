@@ -1,5 +1,6 @@
 /** The README's subject and configuration tables, generated from `functions/` and the config schema. */
 import { ConfigSchema } from "./config.ts";
+import { renderFunctionTable } from "./client/generate.ts";
 import { discoverFunctions } from "./discover.ts";
 
 const TABLES = { subjects: subjectTable, config: configTable };
@@ -32,5 +33,8 @@ export async function renderReadme(readme: string): Promise<string> {
   return readme;
 }
 
-// `deno task docs` rewrites the tables in README.md.
-if (import.meta.main) await Deno.writeTextFile("README.md", await renderReadme(await Deno.readTextFile("README.md")));
+// `deno task docs` rewrites the tables in README.md and the client's method table.
+if (import.meta.main) {
+  await Deno.writeTextFile("README.md", await renderReadme(await Deno.readTextFile("README.md")));
+  await Deno.writeTextFile("shared/client/functions.ts", await renderFunctionTable("functions"));
+}

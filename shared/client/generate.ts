@@ -1,7 +1,7 @@
 /**
  * Writes `shared/client/functions.ts`, the client's method table, from the function registry:
- * `deno run --allow-read --allow-write shared/client/generate.ts` after adding, renaming or
- * removing a function file (a test fails until it is run).
+ * `deno task docs` or `deno run --allow-read --allow-write shared/client/generate.ts` after
+ * adding, renaming or removing a function file (a test fails until it is run).
  */
 import { discoverFunctions, type LoadedFunction } from "../discover.ts";
 import { emptyValueOf } from "./fallback.ts";

@@ -9,7 +9,7 @@ Deno.test("shared/client/functions.ts is what shared/client/generate.ts writes f
   assert.equal(
     await Deno.readTextFile("shared/client/functions.ts"),
     await renderFunctionTable("functions"),
-    "shared/client/functions.ts is out of date: run `deno run --allow-read --allow-write shared/client/generate.ts`",
+    "shared/client/functions.ts is out of date: run `deno task docs`",
   );
 });
 
