@@ -1,5 +1,6 @@
 /** Configuration: one zod schema over environment variables and CLI flags. */
 import { z } from "zod";
+import { databaseUrlProblem, natsUrlProblem, redactUrl } from "./config_checks.ts";
 import { LOG_LEVELS } from "./log.ts";
 
 const KIB = 1024;
@@ -7,12 +8,27 @@ const KIB = 1024;
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const seconds = int(0);
 const optionalText = z.string().min(1).optional();
+/** A replica's primary is always a remote database. */
+function syncUrlProblem(url: string): string | undefined {
+  if (url === ":memory:" || url.startsWith("file:")) {
+    return "the primary of a replica is a remote URL (libsql://<host>)";
+  }
+  return databaseUrlProblem(url);
+}
+
+/** A zod refinement that reports what `problem` finds in a value. */
+function refuse(problem: (value: string) => string | undefined) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: "custom", message });
+  };
+}
 const logLevel = z.string().transform((s) => s.toUpperCase() === "WARN" ? "WARNING" : s.toUpperCase())
   .pipe(z.enum(LOG_LEVELS));
 
 /** Every setting rosey-db reads, with its default. Keys are the environment variable names. */
 export const ConfigSchema = z.object({
-  NATS_URL: z.string().min(1).optional().describe(
+  NATS_URL: z.string().min(1).superRefine(refuse(natsUrlProblem)).optional().describe(
     "NATS server URL(s), comma-separated; unset starts a local nats-server",
   ),
   NATS_USER: optionalText.describe("NATS user name"),
@@ -70,12 +86,14 @@ export const ConfigSchema = z.object({
     "How many Linux nice steps below the requests the ingest thread runs: under a flood of events that takes every core, requests then get the CPU first, at some cost to the ingest rate",
   ),
   BATCH_MAX: int(1, 100_000).default(1000).describe("Most events committed in one write transaction"),
-  DATABASE_URL: z.string().min(1).optional().describe(
+  DATABASE_URL: z.string().min(1).superRefine(refuse(databaseUrlProblem)).optional().describe(
     "file:…, :memory:, libsql://… or http(s)://… (default file:data/rosey.db)",
   ),
   DATABASE_PATH: optionalText.describe("Path of the database file (the old service's --db-path)"),
   DATABASE_AUTH_TOKEN: optionalText.describe("Token of a remote database (or DATABASE_AUTH_TOKEN_FILE)"),
-  DATABASE_SYNC_URL: optionalText.describe("Primary of an embedded replica (with a file: DATABASE_URL)"),
+  DATABASE_SYNC_URL: optionalText.pipe(z.string().superRefine(refuse(syncUrlProblem)).optional()).describe(
+    "Primary of an embedded replica (with a file: DATABASE_URL)",
+  ),
   DATABASE_SYNC_INTERVAL: seconds.optional().describe("Seconds between replica syncs"),
   DATABASE_ENCRYPTION_KEY: optionalText.describe("Encryption key of a local file (or DATABASE_ENCRYPTION_KEY_FILE)"),
   DATABASE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL").describe(
@@ -113,6 +131,37 @@ const FLAGS: Record<string, keyof Config> = {
   "--log-level": "LOG_LEVEL",
   "--http-port": "HTTP_PORT",
 };
+
+/** What `--help` prints: the flags, then every variable with its default and meaning. */
+export function usage(): string {
+  const flags = Object.entries(FLAGS).map(([flag, key]) => `  ${flag} <value>`.padEnd(24) + `sets ${key}`);
+  const variables = settings().map(({ name, fallback, meaning }) =>
+    `  ${name}${fallback === undefined ? "" : `=${fallback}`}\n      ${meaning}`
+  );
+  return [
+    "rosey-db: NATS database service for chat bots",
+    "",
+    "Usage: deno task serve [options]",
+    "",
+    "Options:",
+    ...flags,
+    "  -h, --help".padEnd(24) + "prints this text",
+    "",
+    "Environment variables (default after =):",
+    ...variables,
+    "",
+    `Secrets (${SECRETS.join(", ")}) may instead be read from a file named by <NAME>_FILE.`,
+    "Invalid settings stop the service with exit status 2, one line per problem.",
+  ].join("\n");
+}
+
+/** Every setting in schema order, with its default (undefined when it has none) and meaning. */
+export function settings(): { name: string; fallback: unknown; meaning: string }[] {
+  return Object.entries(ConfigSchema.shape).map(([name, schema]) => {
+    const parsed = (schema as z.ZodType).safeParse(undefined);
+    return { name, fallback: parsed.success ? parsed.data : undefined, meaning: schema.description ?? "" };
+  });
+}
 
 /** Secrets that may also be read from a file named by `<NAME>_FILE`. */
 const SECRETS = [
@@ -163,9 +212,8 @@ export function loadConfig(env: Record<string, string | undefined>, args: string
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = String(issue.path[0]);
-      problems.push(
-        `${key}: ${issue.message}${raw[key] !== undefined && !SECRETS.includes(key) ? ` (got "${raw[key]}")` : ""}`,
-      );
+      const shown = raw[key] !== undefined && !SECRETS.includes(key) ? ` (got "${redactUrl(raw[key])}")` : "";
+      problems.push(`${key}: ${issue.message}${shown}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -177,6 +225,13 @@ export function loadConfig(env: Record<string, string | undefined>, args: string
     throw new ConfigError(["DATABASE_SYNC_URL: an embedded replica needs a file: DATABASE_URL"]);
   }
   return config;
+}
+
+/** Path of the local database file (a file database or an embedded replica), or undefined. */
+export function databaseFilePath(config: Config): string | undefined {
+  const url = databaseUrl(config);
+  if (url === ":memory:" || url === "file::memory:" || !url.startsWith("file:")) return undefined;
+  return url.replace(/^file:(\/\/)?/, "");
 }
 
 /** The libSQL URL the configuration points at. */

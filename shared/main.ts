@@ -1,28 +1,30 @@
 /** Entry point: `deno task serve`. Loads configuration, starts the service, stops it on SIGTERM/SIGINT. */
-import { ConfigError, loadConfig } from "./config.ts";
+import { type Config, ConfigError, databaseFilePath, loadConfig, usage } from "./config.ts";
+import { setupProblems } from "./config_checks.ts";
 import { createLogger } from "./log.ts";
 import { startService } from "./service.ts";
 
+/** Exit status of a set-up mistake that no retry can fix. */
+const EXIT_CONFIG = 2;
+
 async function main() {
-  let config;
-  try {
-    config = loadConfig(Deno.env.toObject(), Deno.args);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) console.error(`Invalid configuration: ${problem}`);
-    Deno.exit(2);
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(usage());
+    return;
   }
+  const config = await loadValidConfig();
   const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   let service;
   try {
     service = await startService(config, log);
   } catch (error) {
+    if (error instanceof ConfigError) exitConfig(error.problems);
     log.error("Cannot start", { error: (error as Error).message });
     Deno.exit(1);
   }
-  // Stages that can recover (database, migrations, NATS) retry by themselves; anything else ends here.
-  service.started.catch(() => Deno.exit(1));
   let stopping = false;
+  // Stages that can recover (database, migrations, NATS) retry by themselves; anything else ends here.
+  service.started.catch(() => stopping || Deno.exit(1));
   const stop = async (reason: string, code = 0) => {
     if (stopping) return;
     stopping = true;
@@ -39,6 +41,24 @@ async function main() {
   service.failed.then((error) => stop(error.message, 1));
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+}
+
+/** The configuration, or exit status 2 with one line per problem (bad values, unusable paths and files). */
+async function loadValidConfig(): Promise<Config> {
+  try {
+    const config = loadConfig(Deno.env.toObject(), Deno.args);
+    const problems = await setupProblems(config, databaseFilePath(config));
+    if (problems.length > 0) exitConfig(problems);
+    return config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    exitConfig(error.problems);
+  }
+}
+
+function exitConfig(problems: string[]): never {
+  for (const problem of problems) console.error(`Invalid configuration: ${problem}`);
+  return Deno.exit(EXIT_CONFIG);
 }
 
 if (import.meta.main) await main();

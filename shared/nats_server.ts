@@ -8,6 +8,13 @@ export interface NatsServerOptions {
   storeDir?: string;
   /** Install nats-server from Debian's packages when it is missing and we are root. */
   install?: boolean;
+  /**
+   * Runs it in a process group of its own, so that a Ctrl-C in the terminal reaches only the service,
+   * which drains and then stops it last (if the service is killed outright, the server outlives it).
+   */
+  detached?: boolean;
+  /** More nats-server arguments (authorization, say). */
+  args?: string[];
 }
 
 /** A running nats-server; `stop()` ends it (SIGTERM, then SIGKILL). */
@@ -100,7 +107,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const port = options.port || freePort();
   const args = ["-a", "127.0.0.1", "-p", String(port)];
   if (options.storeDir) args.push("-js", "-sd", options.storeDir);
-  const process = new Deno.Command(binary, { args, stdout: "null", stderr: "piped" }).spawn();
+  args.push(...options.args ?? []);
+  const process = new Deno.Command(binary, { args, stdout: "null", stderr: "piped", detached: options.detached })
+    .spawn();
   const stderr = collect(process.stderr);
   const exited = process.status.then(() => true);
   for (let waited = 0; !(await accepts(port)); waited += 25) {

@@ -13,15 +13,29 @@ export interface StageOptions {
   stopping(): boolean;
 }
 
-/** Runs `attempt` until it succeeds, backing off from 250 ms to 5 s. */
-export async function retryStage<T>(stage: string, attempt: () => Promise<T>, options: StageOptions): Promise<T> {
+/**
+ * Runs `attempt` until it succeeds, backing off from 250 ms to 5 s. Once stopping, an attempt under way
+ * is abandoned at once (what it still yields goes to `release`) and the stage fails.
+ */
+export async function retryStage<T>(
+  stage: string,
+  attempt: () => Promise<T>,
+  options: StageOptions,
+  release: (late: T) => void = () => {},
+): Promise<T> {
   for (let delay = 250;; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+    const pending = Promise.resolve().then(attempt);
     try {
+      const { abandoned, settle } = abandonWhenStopping(options);
       // A remote database that accepts connections but never answers must not stall start-up unseen.
-      const result = await withTimeout(attempt(), STAGE_TIMEOUT_MS, `no answer within ${STAGE_TIMEOUT_MS / 1000} s`);
+      const timeout = `no answer within ${STAGE_TIMEOUT_MS / 1000} s`;
+      const result = await withTimeout(Promise.race([pending, abandoned]), STAGE_TIMEOUT_MS, timeout)
+        .finally(settle);
       options.onPending(stage, undefined);
       return result;
     } catch (error) {
+      // Timed out or abandoned: what the attempt still yields is not used.
+      pending.then(release, () => {});
       if (options.stopping()) throw error;
       options.onPending(stage, (error as Error).message);
       options.log.error(`Start-up stage "${stage}" failed; retrying`, {
@@ -33,6 +47,19 @@ export async function retryStage<T>(stage: string, attempt: () => Promise<T>, op
       }
     }
   }
+}
+
+/** Rejects once `options.stopping()` turns true; `settle()` ends the watch. */
+function abandonWhenStopping(options: StageOptions): { abandoned: Promise<never>; settle(): void } {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const abandoned = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (!options.stopping()) return;
+      clearInterval(timer);
+      reject(new Error("stopped while starting"));
+    }, 50);
+  });
+  return { abandoned, settle: () => clearInterval(timer) };
 }
 
 /** `promise`, or a rejection with `message` after `ms`. */

@@ -1,6 +1,6 @@
 /** The service, start to stop: functions → HTTP → database → migrations → NATS → router. */
 import { nuid, type Subscription } from "@nats-io/transport-node";
-import { type Config, databaseUrl } from "./config.ts";
+import { type Config, ConfigError, databaseUrl } from "./config.ts";
 import { type Database, databaseMode, openDatabase } from "./db.ts";
 import { discoverFunctions, matchesFilter } from "./discover.ts";
 import { serveDiscovery } from "./discovery.ts";
@@ -43,7 +43,7 @@ export interface Service {
 export async function startService(config: Config, log: Logger): Promise<Service> {
   const id = nuid.next();
   const functionsDir = config.FUNCTIONS_DIR ?? relativeToCwd(new URL("../functions", import.meta.url));
-  const functions = (await discoverFunctions(functionsDir)).filter((f) => matchesFilter(f.subject, config.FUNCTIONS));
+  const functions = selectFunctions(await discoverFunctions(functionsDir), config);
   const metrics = new Metrics(() => (writer?.depth ?? 0) + (thread?.depth ?? 0));
   let db: Database | undefined;
   let writer: Writer | undefined;
@@ -100,7 +100,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   };
 
   const app = createHttpApp({ metrics, notReady, routes: () => router.routes, metricsToken: config.METRICS_TOKEN });
-  const http = Deno.serve({ hostname: config.HTTP_HOST, port: config.HTTP_PORT, onListen: () => {} }, app.fetch);
+  const http = listen(config, app.fetch);
   const httpUrl = `http://${
     config.HTTP_HOST.includes(":") ? `[${config.HTTP_HOST}]` : config.HTTP_HOST
   }:${http.addr.port}`;
@@ -111,7 +111,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
     onPending: (stage: string, reason: string | undefined) => pending[stage] = reason,
     stopping: () => stopping,
   };
-  const retry = <T>(name: string, attempt: () => Promise<T>) => retryStage(name, attempt, stage);
+  const retry = <T>(name: string, attempt: () => Promise<T>, release?: (late: T) => void) =>
+    retryStage(name, attempt, stage, release);
 
   const started = (async () => {
     const threaded = config.INGEST_THREAD === "on" &&
@@ -146,7 +147,15 @@ export async function startService(config: Config, log: Logger): Promise<Service
         stopRequested,
       ]);
     }
-    nats = await retry("nats", () => connectNats(config, servers, "main", { log, metrics }));
+    nats = await retry(
+      "nats",
+      () => connectNats(config, servers, "main", { log, metrics }),
+      (late) => late.nc.close(),
+    );
+    // It reconnects for ever: a connection that closes anyway leaves nothing to serve with.
+    nats.nc.closed().then((error) => {
+      if (!stopping) fail(new Error(`NATS connection closed${error ? `: ${error.message}` : ""}`));
+    });
     await router.start(nats.nc);
     if (config.INGEST_MODE === "jetstream" && !thread) {
       const nc = nats.nc;
@@ -173,7 +182,10 @@ export async function startService(config: Config, log: Logger): Promise<Service
       queue: config.QUEUE_GROUP,
     });
   })();
-  started.catch((error) => log.error("Start-up failed", { error: (error as Error).message }));
+  started.catch((error) => {
+    if (stopping) log.info("Start-up abandoned: stopping", { error: (error as Error).message });
+    else log.error("Start-up failed", { error: (error as Error).message });
+  });
 
   function startThread(servers: string): IngestThread {
     const ingestThread = new IngestThread({
@@ -209,7 +221,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
       return `nats://127.0.0.1:${port}`;
     }
     const storeDir = db?.path ? `${dirname(db.path)}/nats` : "data/nats";
-    natsServer = await startNatsServer({ port, storeDir, install: true });
+    natsServer = await startNatsServer({ port, storeDir, install: true, detached: true });
     log.info("Started a local nats-server (NATS_URL is unset)", { url: natsServer.url, store: storeDir });
     return natsServer.url;
   }
@@ -244,6 +256,35 @@ export async function startService(config: Config, log: Logger): Promise<Service
       log.info("Stopped");
     },
   };
+}
+
+/** The functions `FUNCTIONS` selects; a glob that selects none is a typo that would leave its subjects unserved. */
+function selectFunctions<F extends { subject: string }>(functions: F[], config: Config): F[] {
+  const options = { prefix: config.SUBJECT_PREFIX };
+  const globs = config.FUNCTIONS.split(",").map((glob) => glob.trim()).filter(Boolean);
+  const unmatched = globs.filter((glob) => !functions.some((f) => matchesFilter(f.subject, glob, options)));
+  if (unmatched.length > 0) {
+    const families = [...new Set(functions.map((f) => f.subject.split(".")[0]))].join(", ");
+    throw new ConfigError(
+      unmatched.map((glob) =>
+        `FUNCTIONS: "${glob}" matches no subject (subjects begin with ${families}; GET /functions lists them all)`
+      ),
+    );
+  }
+  return functions.filter((f) => matchesFilter(f.subject, config.FUNCTIONS, options));
+}
+
+/** Serves HTTP, or a ConfigError naming the address when it cannot be bound (in use, not local, not allowed). */
+function listen(config: Config, handler: Deno.ServeHandler): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    return Deno.serve({ hostname: config.HTTP_HOST, port: config.HTTP_PORT, onListen: () => {} }, handler);
+  } catch (error) {
+    const address = `${config.HTTP_HOST}:${config.HTTP_PORT}`;
+    const hint = error instanceof Deno.errors.AddrInUse
+      ? "stop what uses it or set HTTP_PORT to a free port (0 picks one)"
+      : "set HTTP_HOST to an address of this machine and HTTP_PORT to a port this user may bind";
+    throw new ConfigError([`HTTP_PORT: cannot listen on ${address}: ${(error as Error).message}: ${hint}`]);
+  }
 }
 
 /** `db` whose writes make the ingest thread pause between its batches, so that they get the lock soon. */
