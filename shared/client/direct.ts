@@ -14,6 +14,14 @@ import { RoseyError } from "./error.ts";
 
 const encoder = new TextEncoder();
 
+/** One call on the direct path: the full subject, its `[name]` values and the JSON payload. */
+export interface DirectCall<F> {
+  fn: F;
+  subject: string;
+  params: Record<string, string>;
+  payload: string;
+}
+
 /** The database named by `env` (`DATABASE_URL`/`DATABASE_PATH`), opened and migrated on first use. */
 export class DirectPath {
   #opening?: Promise<{ db: Database; writer: Writer; config: Config }>;
@@ -21,7 +29,7 @@ export class DirectPath {
   constructor(readonly env: Record<string, string | undefined>, readonly log: Logger) {}
 
   /** Writes one event as the service would, and waits until it is committed. */
-  async event(fn: EventFunction, subject: string, params: Record<string, string>, payload: string): Promise<void> {
+  async event({ fn, subject, params, payload }: DirectCall<EventFunction>): Promise<void> {
     const { writer, config } = await this.#open();
     const raw = encoder.encode(payload);
     writer.event({ fn, subject, params, input: decodeInput(fn.input, raw, config.MAX_PAYLOAD_BYTES), raw });
@@ -29,7 +37,7 @@ export class DirectPath {
   }
 
   /** Runs one request's handler after every earlier event is committed. */
-  async request(fn: RequestFunction, subject: string, params: Record<string, string>, payload: string) {
+  async request({ fn, subject, params, payload }: DirectCall<RequestFunction>): Promise<unknown> {
     const { db, writer, config } = await this.#open();
     try {
       const input = decodeInput(fn.input, encoder.encode(payload), config.MAX_PAYLOAD_BYTES);

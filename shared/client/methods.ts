@@ -54,7 +54,7 @@ function eventMethod(method: string, entry: ClientEvent, ctx: Shared): Method {
     const nc = ctx.connection();
     ctx.log.debug("rosey call", { method, subject: entry.subject, path: nc ? "nats" : "direct" });
     const full = `${ctx.prefix}.${subject}`, payload = JSON.stringify(input);
-    if (!nc) return (await ctx.direct()).event(entry.fn, full, params, payload);
+    if (!nc) return (await ctx.direct()).event({ fn: entry.fn, subject: full, params, payload });
     if (!ctx.acknowledgedEvents) return nc.publish(full, payload);
     try {
       await ctx.jetstream(nc).publish(full, payload, { msgID: crypto.randomUUID(), timeout: ctx.timeoutMs });
@@ -72,7 +72,7 @@ function requestMethod(method: string, entry: ClientRequest, ctx: Shared): Metho
     const nc = ctx.connection();
     ctx.log.debug("rosey call", { method, subject: entry.subject, path: nc ? "nats" : "direct" });
     const full = `${ctx.prefix}.${subject}`, payload = JSON.stringify(input);
-    if (!nc) return (await ctx.direct()).request(entry.fn, full, params, payload);
+    if (!nc) return (await ctx.direct()).request({ fn: entry.fn, subject: full, params, payload });
     try {
       const reply = await nc.request(full, payload, { timeout: ctx.timeoutMs });
       const code = reply.headers?.get("Nats-Service-Error-Code");
