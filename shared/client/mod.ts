@@ -37,6 +37,7 @@ export interface RoseyClientOptions {
   acknowledgedEvents?: boolean;
   /** Settings of the direct path, as environment variables (default: this process's environment, read on first use). */
   env?: Record<string, string | undefined>;
+  /** Where calls log (default: warnings and errors, as JSON lines on stderr). */
   log?: Logger;
 }
 
