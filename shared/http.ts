@@ -52,15 +52,25 @@ export interface BearerTokenOptions {
   token?: string;
 }
 
-/** Requires `Authorization: Bearer <token>` when a token is configured. */
+/**
+ * Requires `Authorization: Bearer <token>` when a token is configured; the scheme's case does not
+ * matter (RFC 7235). Hono's bearerAuth is not used: it matches the scheme's case and takes only
+ * token68 characters, which METRICS_TOKEN does not promise.
+ */
 export function bearerToken(options: BearerTokenOptions = {}): MiddlewareHandler {
-  const expected = options.token ? new TextEncoder().encode(`Bearer ${options.token}`) : undefined;
+  const expected = options.token ? new TextEncoder().encode(options.token) : undefined;
   return async function requireBearerToken(c, next) {
-    if (expected && !sameBytes(new TextEncoder().encode(c.req.header("authorization") ?? ""), expected)) {
+    if (expected && !sameBytes(new TextEncoder().encode(credentials(c.req.header("authorization"))), expected)) {
       return c.text("Unauthorized\n", 401, { "www-authenticate": "Bearer" });
     }
     await next();
   };
+}
+
+/** The credentials of a Bearer authorization header, or "" when it has none. */
+function credentials(header = ""): string {
+  const scheme = /^bearer +/i.exec(header);
+  return scheme ? header.slice(scheme[0].length) : "";
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -48,6 +48,9 @@ function relayedLogger(fields: LogFields = {}): Logger {
 function relayedMetrics(): Metrics {
   const metrics = new Metrics();
   for (const [field, metric] of Object.entries(metrics)) {
+    if (metric instanceof Counter || metric instanceof Histogram) {
+      metric.init = (...args) => relay(["metric", field, "init", args]);
+    }
     if (metric instanceof Counter) metric.inc = (...args) => relay(["metric", field, "inc", args]);
     else if (metric instanceof Gauge) metric.set = (...args) => relay(["metric", field, "set", args]);
     else if (metric instanceof Histogram) metric.observe = (...args) => relay(["metric", field, "observe", args]);
@@ -93,6 +96,7 @@ async function start(config: Config, servers: string, files: EventFile[], shared
   // Not awaited: the main thread serves requests while the stream is being set up (or NATS is down).
   const consuming = config.INGEST_MODE === "jetstream" &&
     (async () => {
+      metrics.natsReconnects.init({ connection: "jetstream" });
       link = await retryStage("nats", () => connectNats(config, servers, "jetstream", { log, metrics }), stage);
       const nc = link.nc;
       ingest = await retryStage("jetstream", () =>

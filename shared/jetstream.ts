@@ -124,8 +124,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
   let problem: string | undefined;
   let batches = 0;
   // Zero from the start, so that dashboards show the series before the first redelivery.
-  metrics.redeliveries.inc({}, 0);
-  metrics.duplicatesSkipped.inc({}, 0);
+  metrics.initJetStream((await consumer.info(true)).num_pending);
   log.info("Consuming events from JetStream", { stream: config.JETSTREAM_STREAM, consumer: config.JETSTREAM_CONSUMER });
 
   const applyBatch = async (messages: JsMsg[], fetchedAt: number) => {

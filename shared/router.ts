@@ -49,7 +49,7 @@ export interface Route extends LoadedFunction {
   labels: RouteLabels;
 }
 
-type RouteLabels = Record<"subject" | "ok" | "invalid" | "error", Record<string, string>>;
+type RouteLabels = Record<"subject" | "ok" | "invalid" | "error" | "dead_letter", Record<string, string>>;
 
 function routeLabels(subject: string): RouteLabels {
   return {
@@ -57,6 +57,7 @@ function routeLabels(subject: string): RouteLabels {
     ok: { subject, outcome: "ok" },
     invalid: { subject, outcome: "invalid" },
     error: { subject, outcome: "error" },
+    dead_letter: { subject, outcome: "dead_letter" },
   };
 }
 
@@ -88,7 +89,14 @@ export class Router {
     this.routes = routes;
     this.#replies = new ReplyCache(options.config.REPLY_CACHE_ENTRIES);
     this.#prefixTokens = options.config.SUBJECT_PREFIX.split(".").length;
-    for (const route of routes) this.#bySubject.set(route.fullSubject, route);
+    for (const route of routes) {
+      this.#bySubject.set(route.fullSubject, route);
+      const { fn } = route;
+      options.metrics.initSubject(route.subject, {
+        kind: fn.kind,
+        cacheReplies: fn.kind === "request" && fn.cacheReplies,
+      });
+    }
   }
 
   /** Requests received and not yet answered. */
@@ -196,7 +204,7 @@ export class Router {
   recordEventOutcome(subject: string, outcome: "ok" | "dead_letter", code?: string, error?: string, count = 1): void {
     const route = this.#routeOf(subject);
     const label = outcome === "dead_letter" && (code === "invalid_input" || code === "too_large") ? "invalid" : outcome;
-    this.options.metrics.messages.inc({ subject: route?.subject ?? subject, outcome: label }, count);
+    this.options.metrics.messages.inc(route ? route.labels[label] : { subject, outcome: label }, count);
     if (outcome === "dead_letter") {
       this.options.metrics.deadLetters.inc({ subject: route?.subject ?? subject, code: code ?? "" });
     }

@@ -13,28 +13,38 @@ Deno.test("/health and /ready answer 200 when everything is up", async () => {
   assert.deepEqual(await ready.json(), { status: "ready" });
 });
 
-Deno.test("/metrics is Prometheus text with rosey_db_ names and an optional bearer token", async () => {
-  await using t = await startTestService({ env: { METRICS_TOKEN: "scrape-me" } });
-  assert.equal((await http(t.service, "/metrics")).status, 401);
-  assert.equal((await http(t.service, "/metrics", { headers: { authorization: "Bearer wrong" } })).status, 401);
-  const res = await http(t.service, "/metrics", { headers: { authorization: "Bearer scrape-me" } });
+Deno.test("/metrics is Prometheus text with rosey_db_ names and the standard process_ ones", async () => {
+  await using t = await startTestService();
+  const res = await http(t.service, "/metrics");
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type")!, /^text\/plain; version=0.0.4/);
   const text = await res.text();
-  for (
-    const name of [
-      "nats_connected",
-      "nats_reconnects_total",
-      "writer_queue_depth",
-      "process_resident_memory_bytes",
-      "process_cpu_seconds_total",
-    ]
-  ) {
+  for (const name of ["nats_connected", "nats_reconnects_total", "writer_queue_depth", "process_heap_used_bytes"]) {
     assert.match(text, new RegExp(`^# TYPE rosey_db_${name} `, "m"));
   }
+  assert.match(text, /^# TYPE process_cpu_seconds_total counter$/m);
+  for (const name of ["resident_memory_bytes", "start_time_seconds", "open_fds", "max_fds"]) {
+    assert.match(text, new RegExp(`^# TYPE process_${name} gauge$`, "m"));
+  }
+  const started = Number(/^process_start_time_seconds (\S+)$/m.exec(text)![1]);
+  assert.ok(started <= Date.now() / 1000 && started > Date.now() / 1000 - 600, `start time ${started}`);
   assert.match(text, /^rosey_db_nats_connected\{connection="main"\} 1$/m);
   const names = text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/[{ ]/)[0]);
-  assert.ok(names.every((n) => n.startsWith("rosey_db_")), names.join(","));
+  assert.ok(names.every((n) => n.startsWith("rosey_db_") || n.startsWith("process_")), names.join(","));
+});
+
+Deno.test("METRICS_TOKEN: /metrics takes the Bearer scheme in any case and refuses a missing or wrong token", async () => {
+  await using t = await startTestService({ env: { METRICS_TOKEN: "scrape-me" } });
+  const status = async (authorization?: string) =>
+    (await http(t.service, "/metrics", authorization ? { headers: { authorization } } : undefined)).status;
+  assert.equal(await status(), 401);
+  assert.equal(await status("Bearer wrong"), 401);
+  assert.equal(await status("bearer wrong"), 401);
+  assert.equal(await status("Basic scrape-me"), 401);
+  assert.equal(await status("scrape-me"), 401);
+  assert.equal(await status("Bearer scrape-me"), 200);
+  assert.equal(await status("bearer scrape-me"), 200);
+  assert.equal(await status("BEARER  scrape-me"), 200);
 });
 
 Deno.test("/functions lists each subject with the JSON Schemas of its input and output", async () => {
