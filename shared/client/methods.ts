@@ -1,6 +1,7 @@
 /** Builds the client's methods from a method table: NATS first, the direct path without a connection. */
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { type NatsConnection, RequestError, TimeoutError } from "@nats-io/transport-node";
+import { checkInput, fieldName } from "../decode.ts";
 import type { Logger } from "../log.ts";
 import type { DirectPath } from "./direct.ts";
 import { RoseyError } from "./error.ts";
@@ -46,9 +47,9 @@ interface Shared extends MethodContext {
 function eventMethod(method: string, entry: ClientEvent, ctx: Shared): Method {
   return async (...args) => {
     const { params, input, subject } = callOf(method, entry, args);
-    const parsed = entry.fn.input.safeParse(input);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    const checked = checkInput(entry.fn.input, input);
+    if ("issues" in checked) {
+      const issues = checked.issues.map((i) => `${fieldName(i.path)}: ${i.message}`).join("; ");
       throw new RoseyError(400, `Invalid input for ${method}: ${issues}`, entry.subject);
     }
     const nc = ctx.connection();
