@@ -1,5 +1,5 @@
 /** The README's subject and configuration tables, generated from `functions/` and the config schema. */
-import { ConfigSchema } from "./config.ts";
+import { settings } from "./config.ts";
 import { renderFunctionTable } from "./client/generate.ts";
 import { discoverFunctions } from "./discover.ts";
 
@@ -14,11 +14,9 @@ export async function subjectTable(): Promise<string> {
 
 /** Markdown table of every setting: variable, default and meaning. */
 export function configTable(): Promise<string> {
-  const rows = Object.entries(ConfigSchema.shape).map(([name, schema]) => {
-    const parsed = schema.safeParse(undefined);
-    const fallback = parsed.success && parsed.data !== undefined ? `\`${parsed.data}\`` : "";
-    return `| \`${name}\` | ${fallback} | ${schema.description ?? ""} |`;
-  });
+  const rows = settings().map(({ name, fallback, meaning }) =>
+    `| \`${name}\` | ${fallback === undefined ? "" : `\`${fallback}\``} | ${meaning} |`
+  );
   return Promise.resolve(["| variable | default | meaning |", "|---|---|---|", ...rows].join("\n"));
 }
 
