@@ -97,7 +97,12 @@ async function start(config: Config, servers: string, files: EventFile[], shared
   const consuming = config.INGEST_MODE === "jetstream" &&
     (async () => {
       metrics.natsReconnects.init({ connection: "jetstream" });
-      link = await retryStage("nats", () => connectNats(config, servers, "jetstream", { log, metrics }), stage);
+      link = await retryStage(
+        "nats",
+        () => connectNats(config, servers, "jetstream", { log, metrics }),
+        stage,
+        (late) => late.nc.close(),
+      );
       const nc = link.nc;
       ingest = await retryStage("jetstream", () =>
         startJetStreamIngest({
