@@ -2,7 +2,7 @@
 import { headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import type { Config } from "./config.ts";
 import type { Database } from "./db.ts";
-import { decodeInput } from "./decode.ts";
+import { decodeInput, validateInput } from "./decode.ts";
 import type { LoadedFunction } from "./discover.ts";
 import { type EndpointStats, endpointStats, recordEndpoint } from "./discovery.ts";
 import { ServiceError, toServiceError } from "./errors.ts";
@@ -178,9 +178,7 @@ export class Router {
     const route = this.routes.find((r) => r.subject === subject && r.fn.kind === "request");
     if (!route) throw new Error(`No request function serves "${subject}"`);
     const fn = route.fn as RequestFunction;
-    const parsed = fn.input.safeParse(input);
-    if (!parsed.success) throw new ServiceError(400, `Invalid input: ${parsed.error.message}`);
-    return await fn.handle(parsed.data, this.#requestContext(route, route.fullSubject));
+    return await fn.handle(validateInput(fn.input, input), this.#requestContext(route, route.fullSubject));
   }
 
   #requestContext(route: Route, subject: string, receivedAt = Math.floor(Date.now() / 1000)): RequestContext {
