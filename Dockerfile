@@ -10,7 +10,7 @@ COPY --chown=deno:deno deno.json deno.lock import_map.json ./
 COPY --chown=deno:deno shared/ shared/
 COPY --chown=deno:deno functions/ functions/
 # Every npm package, libSQL's native module included, lands in the image's DENO_DIR.
-RUN deno cache --frozen shared/main.ts shared/ingest_worker.ts shared/client/mod.ts shared/client/direct.ts shared/import_json.ts
+RUN deno cache --frozen shared/main.ts shared/ingest/worker.ts shared/client/mod.ts shared/client/direct.ts shared/cli/import_json.ts
 
 ENV DATABASE_PATH=/data/rosey.db \
     BACKUP_DIR=/data/backups \

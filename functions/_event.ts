@@ -1,6 +1,6 @@
 /** Fields every rosey event shares, and its event time. */
 import { z } from "zod";
-import type { FunctionContext } from "../shared/function.ts";
+import type { FunctionContext } from "../shared/function/define.ts";
 
 /** Unix seconds; older bots send floats. */
 export const Timestamp = z.number().finite().nonnegative().optional();

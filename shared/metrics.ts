@@ -5,7 +5,7 @@
  * prom-client builds a key from the labels on every call) and a scrape of 60 subjects 2–3.6 times less.
  */
 import process from "node:process";
-import { ERROR_NAMES } from "./errors.ts";
+import { ERROR_NAMES } from "./function/errors.ts";
 
 type Labels = Record<string, string>;
 
@@ -150,7 +150,7 @@ const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 const BATCH_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
 /** Outcomes each kind of function can have (see Router.recordEventOutcome and #onRequest). */
 const OUTCOMES = { event: ["ok", "invalid", "dead_letter"], request: ["ok", "invalid", "error"] } as const;
-/** A dead letter's code: a ServiceError's, or "handler_error" for anything else (shared/writer.ts, failureCode). */
+/** A dead letter's code: a ServiceError's, or "handler_error" for anything else (shared/storage/writer.ts, failureCode). */
 const DEAD_LETTER_CODES = [...Object.values(ERROR_NAMES), "handler_error"];
 
 /** What {@linkcode Metrics.initSubject} needs to know of a served subject. */

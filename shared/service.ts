@@ -1,22 +1,22 @@
 /** The service, start to stop: functions → HTTP → database → migrations → NATS → router. */
 import { nuid, type Subscription } from "@nats-io/transport-node";
 import { type Config, ConfigError, databaseUrl } from "./config.ts";
-import { type Database, databaseMode, openDatabase } from "./db.ts";
-import { discoverFunctions, matchesFilter } from "./discover.ts";
-import { serveDiscovery } from "./discovery.ts";
-import { createHttpApp } from "./http.ts";
-import { IngestThread } from "./ingest_thread.ts";
+import { type Database, databaseMode, openDatabase } from "./storage/db.ts";
+import { discoverFunctions, matchesFilter } from "./runtime/discover.ts";
+import { serveDiscovery } from "./nats/service_discovery.ts";
+import { createHttpApp } from "./http/app.ts";
+import { IngestThread } from "./ingest/thread.ts";
 import type { Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
-import { loadMigrations, migrate } from "./migrate.ts";
-import { connectNats, type NatsLink } from "./nats.ts";
-import { type JetStreamIngest, startJetStreamIngest } from "./jetstream.ts";
-import { accepts, type NatsServer, startNatsServer } from "./nats_server.ts";
-import { servingProblems } from "./readiness.ts";
-import { retryStage, withTimeout } from "./retry.ts";
-import { Router, routesOf } from "./router.ts";
-import type { Sql } from "./sql.ts";
-import { Writer } from "./writer.ts";
+import { loadMigrations, migrate } from "./storage/migrate.ts";
+import { connectNats, type NatsLink } from "./nats/connection.ts";
+import { type JetStreamIngest, startJetStreamIngest } from "./nats/jetstream.ts";
+import { accepts, type NatsServer, startNatsServer } from "./nats/local_server.ts";
+import { servingProblems } from "./http/readiness.ts";
+import { retryStage, withTimeout } from "./runtime/retry.ts";
+import { Router, routesOf } from "./runtime/router.ts";
+import type { Sql } from "./function/sql.ts";
+import { Writer } from "./storage/writer.ts";
 
 /** A running rosey-db instance. */
 export interface Service {

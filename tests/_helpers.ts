@@ -2,7 +2,7 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { loadConfig } from "../shared/config.ts";
 import { createLogger, type Logger, silentLogger } from "../shared/log.ts";
-import { freePort, type NatsServer, startNatsServer } from "../shared/nats_server.ts";
+import { freePort, type NatsServer, startNatsServer } from "../shared/nats/local_server.ts";
 import { type Service, startService } from "../shared/service.ts";
 
 export const FIXTURE_FUNCTIONS = "tests/fixtures/functions";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { renderReadme } from "../shared/readme_tables.ts";
+import { renderReadme } from "../shared/cli/readme_tables.ts";
 
 Deno.test("README.md's subject and configuration tables match functions/ and the config schema", async () => {
   const readme = await Deno.readTextFile("README.md");

@@ -3,14 +3,14 @@
  * flags deno.json gives it, on a machine without nats-server, and Ctrl-C on `npx … task serve`.
  */
 import assert from "node:assert/strict";
-import { accepts, freePort } from "../shared/nats_server.ts";
+import { accepts, freePort } from "../shared/nats/local_server.ts";
 import { tempDir, waitFor } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TASKS: Record<string, string> = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
 const README = await Deno.readTextFile(`${ROOT}README.md`);
 
-/** Where this machine's nats-server lies, looked up as shared/nats_server.ts does. */
+/** Where this machine's nats-server lies, looked up as shared/nats/local_server.ts does. */
 async function installedNatsServer(): Promise<string> {
   const dirs = (Deno.env.get("PATH") ?? "").split(":").concat(["/usr/sbin", "/usr/bin", "/usr/local/bin"]);
   for (const dir of dirs) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineEvent } from "../../shared/function.ts";
+import { defineEvent } from "../../shared/function/define.ts";
 import { eventTime, Timestamp, Username } from "../_event.ts";
 
 const Text = z.union([z.string(), z.number(), z.boolean()]).transform(String);

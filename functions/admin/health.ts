@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineRequest } from "../../shared/function.ts";
-import { loadMigrations } from "../../shared/migrate.ts";
+import { defineRequest } from "../../shared/function/define.ts";
+import { loadMigrations } from "../../shared/storage/migrate.ts";
 
 /** Tables every instance needs; their absence means a broken or foreign database. */
 const REQUIRED_TABLES = [

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest } from "../../shared/function.ts";
+import { defineRequest } from "../../shared/function/define.ts";
 
 export default defineRequest({
   description: "PRAGMA integrity_check and foreign_key_check",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest } from "../../shared/function.ts";
+import { defineRequest } from "../../shared/function/define.ts";
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;

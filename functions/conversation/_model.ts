@@ -1,8 +1,8 @@
 /** The conversation store's shapes and the reads and writes its functions share. */
 import { z } from "zod";
-import { ServiceError } from "../../shared/errors.ts";
-import type { RequestContext } from "../../shared/function.ts";
-import type { Sql } from "../../shared/sql.ts";
+import { ServiceError } from "../../shared/function/errors.ts";
+import type { RequestContext } from "../../shared/function/define.ts";
+import type { Sql } from "../../shared/function/sql.ts";
 
 export const ConversationId = z.uuid("must be a UUID");
 export const Status = z.enum(["ACTIVE", "ARCHIVED", "CLOSED", "DELETED"]);

@@ -1,7 +1,7 @@
 /** Status changes of a conversation: archive, unarchive, close, delete. */
 import { z } from "zod";
-import { ServiceError } from "../../shared/errors.ts";
-import { defineRequest } from "../../shared/function.ts";
+import { ServiceError } from "../../shared/function/errors.ts";
+import { defineRequest } from "../../shared/function/define.ts";
 import {
   Conversation,
   ConversationId,

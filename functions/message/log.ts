@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineEvent } from "../../shared/function.ts";
+import { defineEvent } from "../../shared/function/define.ts";
 import { ChatText, eventTime, insertRows, Timestamp, Username } from "../_event.ts";
 
 const COUNT_LINES = `INSERT INTO user_stats (username, first_seen, last_seen, total_chat_lines, total_time_connected)

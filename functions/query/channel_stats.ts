@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest } from "../../shared/function.ts";
+import { defineRequest } from "../../shared/function/define.ts";
 
 const Mark = z.object({ users: z.number(), timestamp: z.number().nullable() });
 

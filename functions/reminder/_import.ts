@@ -3,8 +3,8 @@
  * one transaction; running it again changes nothing.
  */
 import { z } from "zod";
-import { checkInput } from "../../shared/decode.ts";
-import type { Sql } from "../../shared/sql.ts";
+import { checkInput } from "../../shared/function/decode.ts";
+import type { Sql } from "../../shared/function/sql.ts";
 
 /** Discord ids: strings, or numbers only while they are exact (JSON numbers lose digits past 2^53). */
 const Id = z.union([

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineEvent } from "../../shared/function.ts";
+import { defineEvent } from "../../shared/function/define.ts";
 import { eventTime, insertRows, Timestamp } from "../_event.ts";
 
 const Count = z.number().int().nonnegative();

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest } from "../../shared/function.ts";
+import { defineRequest } from "../../shared/function/define.ts";
 import { STATUS_COLUMNS, StatusFields } from "./_fields.ts";
 
 const StatusRow = StatusFields.extend({

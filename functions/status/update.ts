@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineEvent } from "../../shared/function.ts";
+import { defineEvent } from "../../shared/function/define.ts";
 import { eventTime, Timestamp } from "../_event.ts";
 import { CREDIT_SESSION } from "../user/_session.ts";
 import { STATUS_COLUMNS, StatusFields } from "./_fields.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest } from "../../shared/function.ts";
+import { defineRequest } from "../../shared/function/define.ts";
 
 export default defineRequest({
   description: "API tokens as previews (first 8 characters), never the tokens themselves",

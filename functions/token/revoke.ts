@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineRequest } from "../../shared/function.ts";
-import { hashToken, TOKEN_PREFIX_LENGTH } from "../../shared/token_hash.ts";
+import { defineRequest } from "../../shared/function/define.ts";
+import { hashToken, TOKEN_PREFIX_LENGTH } from "../../shared/storage/token_hash.ts";
 
 export default defineRequest({
   description:

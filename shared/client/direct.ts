@@ -3,13 +3,13 @@
  * Loaded by `import()` on first use only, so a bot that only talks NATS never loads libSQL.
  */
 import { type Config, loadConfig } from "../config.ts";
-import { type Database, openDatabase } from "../db.ts";
-import { decodeInput } from "../decode.ts";
-import { ServiceError } from "../errors.ts";
-import type { EventFunction, RequestFunction } from "../function.ts";
+import { type Database, openDatabase } from "../storage/db.ts";
+import { decodeInput } from "../function/decode.ts";
+import { ServiceError } from "../function/errors.ts";
+import type { EventFunction, RequestFunction } from "../function/define.ts";
 import type { Logger } from "../log.ts";
-import { loadMigrations, migrate } from "../migrate.ts";
-import { Writer } from "../writer.ts";
+import { loadMigrations, migrate } from "../storage/migrate.ts";
+import { Writer } from "../storage/writer.ts";
 import { RoseyError } from "./error.ts";
 
 const encoder = new TextEncoder();

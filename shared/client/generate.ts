@@ -3,7 +3,7 @@
  * `deno task docs` or `deno run --allow-read --allow-write shared/client/generate.ts` after
  * adding, renaming or removing a function file (a test fails until it is run).
  */
-import { discoverFunctions, type LoadedFunction } from "../discover.ts";
+import { discoverFunctions, type LoadedFunction } from "../runtime/discover.ts";
 import { emptyValueOf } from "./fallback.ts";
 import type { ClientEvent, ClientRequest } from "./table.ts";
 

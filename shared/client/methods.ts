@@ -1,7 +1,7 @@
 /** Builds the client's methods from a method table: NATS first, the direct path without a connection. */
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { type NatsConnection, RequestError, TimeoutError } from "@nats-io/transport-node";
-import { checkInput, fieldName } from "../decode.ts";
+import { checkInput, fieldName } from "../function/decode.ts";
 import type { Logger } from "../log.ts";
 import type { DirectPath } from "./direct.ts";
 import { RoseyError } from "./error.ts";

@@ -1,6 +1,6 @@
 /** The shape of the client's method table and the method types inferred from it. */
 import type { z } from "zod";
-import type { EventFunction, RequestFunction } from "../function.ts";
+import type { EventFunction, RequestFunction } from "../function/define.ts";
 
 /** An event subject's entry: `params` names its `[name]` tokens in order. */
 export interface ClientEvent {

@@ -1,5 +1,5 @@
 /** Bench plumbing: the service and helper scripts as child processes on loopback, and percentiles. */
-import { freePort } from "../../shared/nats_server.ts";
+import { freePort } from "../../shared/nats/local_server.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;

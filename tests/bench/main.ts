@@ -10,7 +10,7 @@ import { createClient } from "@libsql/client";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createRoseyClient } from "../../shared/client/mod.ts";
 import { silentLogger } from "../../shared/log.ts";
-import { startNatsServer } from "../../shared/nats_server.ts";
+import { startNatsServer } from "../../shared/nats/local_server.ts";
 import { percentile, runScript, type ServiceProcess, sleep, spawnScript, startServiceProcess } from "./_harness.ts";
 
 const size = (name: string, fallback: number) => Number(Deno.env.get(name) ?? fallback);

@@ -15,7 +15,7 @@ const SUBJECTS = 60;
 const N = Number(Deno.env.get("N") ?? 1_000_000);
 const RENDERS = 200;
 const subjects = Array.from({ length: SUBJECTS }, (_, i) => `area${i % 10}.thing${i}.get`);
-// As the router keeps them (shared/router.ts, routeLabels): one object per route and outcome.
+// As the router keeps them (shared/runtime/router.ts, routeLabels): one object per route and outcome.
 const routeLabels = subjects.map((subject) => ({ subject: { subject }, ok: { subject, outcome: "ok" } }));
 const DURATION = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const BATCH = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];

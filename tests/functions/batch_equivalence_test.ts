@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../shared/config.ts";
-import { type Database, openDatabase } from "../../shared/db.ts";
-import type { EventContext, EventFunction } from "../../shared/function.ts";
+import { type Database, openDatabase } from "../../shared/storage/db.ts";
+import type { EventContext, EventFunction } from "../../shared/function/define.ts";
 import { silentLogger } from "../../shared/log.ts";
-import { loadMigrations, migrate } from "../../shared/migrate.ts";
+import { loadMigrations, migrate } from "../../shared/storage/migrate.ts";
 import messageLog from "../../functions/message/log.ts";
 import userJoined from "../../functions/user/joined.ts";
 import userCount from "../../functions/stats/user_count.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hashToken } from "../../shared/token_hash.ts";
+import { hashToken } from "../../shared/storage/token_hash.ts";
 import { ask, rows, startRosey } from "../_helpers.ts";
 
 type TokenInfo = {

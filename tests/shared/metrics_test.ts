@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type NatsServer } from "../../shared/nats_server.ts";
+import { type NatsServer } from "../../shared/nats/local_server.ts";
 import { ask, http, startNats, startRosey, startTestService, tempDir, type TestService } from "../_helpers.ts";
 
 /** Whether promtool is on PATH: the tests that use it say in their names when it was not run. */

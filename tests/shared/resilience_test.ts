@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createClient } from "@libsql/client";
 import { connect } from "@nats-io/transport-node";
-import { accepts, freePort } from "../../shared/nats_server.ts";
+import { accepts, freePort } from "../../shared/nats/local_server.ts";
 import {
   countRows,
   FIXTURE_FUNCTIONS,

@@ -3,7 +3,7 @@
  * what depends on the NATS server is retried with the target and cause shown, SIGTERM never waits long.
  */
 import assert from "node:assert/strict";
-import { accepts, freePort, startNatsServer } from "../../shared/nats_server.ts";
+import { accepts, freePort, startNatsServer } from "../../shared/nats/local_server.ts";
 import { tempDir, waitFor } from "../_helpers.ts";
 
 const MAIN = new URL("../../shared/main.ts", import.meta.url).pathname;

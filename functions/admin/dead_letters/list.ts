@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest } from "../../../shared/function.ts";
+import { defineRequest } from "../../../shared/function/define.ts";
 import { DeadLetterFilter, whereOf } from "./_filter.ts";
 
 const utf8 = new TextDecoder();

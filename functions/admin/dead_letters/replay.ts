@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineRequest } from "../../../shared/function.ts";
-import { ServiceError } from "../../../shared/errors.ts";
+import { defineRequest } from "../../../shared/function/define.ts";
+import { ServiceError } from "../../../shared/function/errors.ts";
 import { DeadLetterFilter, whereOf } from "./_filter.ts";
 
 export default defineRequest({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest } from "../../../shared/function.ts";
+import { defineRequest } from "../../../shared/function/define.ts";
 import { Role } from "../_model.ts";
 
 /** Each word of the query as a quoted FTS5 term, so no input is read as query syntax. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineEvent } from "../../../shared/function.ts";
+import { defineEvent } from "../../../shared/function/define.ts";
 import { eventTime, Timestamp } from "../../_event.ts";
 import { requireUpdated } from "./_row.ts";
 

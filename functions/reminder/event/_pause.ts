@@ -1,6 +1,6 @@
 /** Pausing and resuming an event: the same request with a different flag. */
 import { z } from "zod";
-import { defineRequest } from "../../../shared/function.ts";
+import { defineRequest } from "../../../shared/function/define.ts";
 import { EventId, nowSeconds, ReminderEvent, requireEvent } from "../_model.ts";
 
 export function definePause(description: string, paused: boolean) {

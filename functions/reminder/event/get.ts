@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ServiceError } from "../../../shared/errors.ts";
-import { defineRequest } from "../../../shared/function.ts";
+import { ServiceError } from "../../../shared/function/errors.ts";
+import { defineRequest } from "../../../shared/function/define.ts";
 import { EVENT_COLUMNS, EventId, eventOf, ReminderEvent, Snowflake } from "../_model.ts";
 
 export default defineRequest({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest } from "../../../shared/function.ts";
+import { defineRequest } from "../../../shared/function/define.ts";
 import { EVENT_COLUMNS, eventOf, ReminderEvent, Snowflake } from "../_model.ts";
 
 export default defineRequest({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest } from "../../../shared/function.ts";
+import { defineRequest } from "../../../shared/function/define.ts";
 import { EventId, nowSeconds, ReminderEvent, requireEvent, Snowflake } from "../_model.ts";
 import { Emojis, IntervalMinutes } from "./_fields.ts";
 

@@ -1,7 +1,7 @@
 /** Finds the event a reaction is about, by id or by the message it watches. */
 import { z } from "zod";
-import { ServiceError } from "../../../shared/errors.ts";
-import type { Sql } from "../../../shared/sql.ts";
+import { ServiceError } from "../../../shared/function/errors.ts";
+import type { Sql } from "../../../shared/function/sql.ts";
 import { EventId, Snowflake } from "../_model.ts";
 
 export const ReactionInput = z.object({

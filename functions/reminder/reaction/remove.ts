@@ -1,4 +1,4 @@
-import { defineEvent } from "../../../shared/function.ts";
+import { defineEvent } from "../../../shared/function/define.ts";
 import { eventIdOf, ReactionInput } from "./_target.ts";
 
 export default defineEvent({

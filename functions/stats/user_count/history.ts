@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineRequest } from "../../../shared/function.ts";
+import { defineRequest } from "../../../shared/function/define.ts";
 
 export default defineRequest({
   description: "User-count samples of the last `hours` hours, oldest first",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { discoverFunctions } from "../../../shared/discover.ts";
+import { discoverFunctions } from "../../../shared/runtime/discover.ts";
 import { FUNCTIONS } from "../../../shared/client/functions.ts";
 import { loadFunctionTable, methodName, renderFunctionTable } from "../../../shared/client/generate.ts";
 import { createRoseyClient } from "../../../shared/client/mod.ts";
@@ -48,7 +48,7 @@ Deno.test("loadFunctionTable gives a [name] folder's method its parameter names"
 });
 
 async function writeFunction(path: string) {
-  const contract = new URL("../../../shared/function.ts", import.meta.url).href;
+  const contract = new URL("../../../shared/function/define.ts", import.meta.url).href;
   await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
   await Deno.writeTextFile(
     path,

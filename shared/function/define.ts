@@ -1,0 +1,91 @@
+/** The contract of a function file: one default export built by `defineEvent` or `defineRequest`. */
+import type { z } from "zod";
+import type { Config } from "../config.ts";
+import type { Sql } from "./sql.ts";
+import type { Logger } from "../log.ts";
+
+/** What every handler receives besides its input. */
+export interface FunctionContext {
+  /** The full subject the message arrived on. */
+  subject: string;
+  /** Values of `[name]` tokens in the function's path. */
+  params: Record<string, string>;
+  /** Unix seconds when the message was received. */
+  receivedAt: number;
+  config: Config;
+  log: Logger;
+}
+
+/** Context of an event handler: `db` is the open write transaction of its batch. */
+export interface EventContext extends FunctionContext {
+  db: Sql;
+}
+
+/** Options of `ctx.write`. */
+export interface WriteOptions {
+  /** false runs the work outside a transaction, for statements such as VACUUM. Default true. */
+  transaction?: boolean;
+  /** Give up after this many retries while another connection holds the write lock (default: wait). */
+  busyRetry?: { attempts: number; delayMs: number };
+}
+
+/** Context of a request handler: `db` reads; `write` runs work in the single writer's transaction. */
+export interface RequestContext extends FunctionContext {
+  db: Sql;
+  /** Publishes raw bytes on a full subject (replaying dead letters); fails when NATS is not connected. */
+  publish(subject: string, payload: Uint8Array): void;
+  write<T>(work: (tx: Sql) => Promise<T>, options?: WriteOptions): Promise<T>;
+}
+
+const brand = Symbol.for("rosey-db.function");
+
+// deno-lint-ignore no-explicit-any
+type AnySchema = z.ZodType<any, any>;
+
+/** A fire-and-forget subject: validated, batched, written; bad input becomes a dead letter. */
+export interface EventFunction<I extends AnySchema = AnySchema> {
+  readonly [brand]: true;
+  readonly kind: "event";
+  readonly description: string;
+  readonly input: I;
+  handle(input: z.output<I>, ctx: EventContext): Promise<void>;
+  /** Optional set-based path for a whole batch, in arrival order; must equal calling `handle` per input. */
+  handleBatch?(inputs: z.output<I>[], ctx: EventContext): Promise<void>;
+}
+
+/** A request/reply subject. */
+export interface RequestFunction<I extends AnySchema = AnySchema, O extends AnySchema = AnySchema> {
+  readonly [brand]: true;
+  readonly kind: "request";
+  readonly description: string;
+  readonly input: I;
+  readonly output: O;
+  /**
+   * The reply depends only on the input, the subject, the database's contents and `ctx.receivedAt`
+   * (no other clock, no writes): the router may answer a repeated request with the same reply while
+   * nothing was committed and the clock is in the same second.
+   */
+  readonly cacheReplies?: boolean;
+  handle(input: z.output<I>, ctx: RequestContext): Promise<z.input<O>>;
+}
+
+export type RoseyFunction = EventFunction | RequestFunction;
+
+/** Defines an event function, the default export of its file (README.md "Subjects": how paths map to subjects). */
+export function defineEvent<I extends AnySchema>(
+  definition: Omit<EventFunction<I>, typeof brand | "kind">,
+): EventFunction<I> {
+  return { ...definition, kind: "event", [brand]: true };
+}
+
+/** Defines a request function, the default export of its file (README.md "Subjects": how paths map to subjects). */
+export function defineRequest<I extends AnySchema, O extends AnySchema>(
+  definition: Omit<RequestFunction<I, O>, typeof brand | "kind">,
+): RequestFunction<I, O> {
+  return { ...definition, kind: "request", [brand]: true };
+}
+
+/** Whether a module's default export was built by `defineEvent` or `defineRequest`. */
+export function isFunction(value: unknown): value is RoseyFunction {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}

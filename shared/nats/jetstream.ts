@@ -1,0 +1,242 @@
+/**
+ * Durable ingestion: a stream captures the event subjects (never a request subject, or its
+ * requester would get the stream's PubAck as the reply), a durable pull consumer shared by all
+ * instances feeds batches to the writer, and each batch is acknowledged only after it committed.
+ */
+import {
+  AckPolicy,
+  type Consumer,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JsMsg,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Route, Router } from "../runtime/router.ts";
+import type { EventEntry, Writer } from "../storage/writer.ts";
+import type { EventFunction } from "../function/define.ts";
+
+const SECOND_NS = 1_000_000_000;
+/** How long an applied sequence is remembered at least: well beyond nats-server's sync interval. */
+const APPLIED_KEPT_SECONDS = 3600;
+
+/** A running ingest loop. */
+export interface JetStreamIngest {
+  /** Why the loop is not consuming right now, if it is not. */
+  problem(): string | undefined;
+  /** Finishes the batch in hand (committed and acked), then stops. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@linkcode startJetStreamIngest}. */
+export interface JetStreamIngestOptions {
+  nc: NatsConnection;
+  /** The event routes to capture, and the route (with parameters) of a message's subject. */
+  router: Pick<Router, "routes" | "match">;
+  writer: Writer;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  /** Called with a fetched batch's size once the writer has it queued. */
+  onQueued?(events: number): void;
+}
+
+/** Creates or updates the stream and the durable consumer from configuration. */
+async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], config: Config, log: Logger) {
+  const jsm = await jetstreamManager(nc);
+  const subjects = routes.filter((r) => r.fn.kind === "event").map((r) => r.fullSubject);
+  const stream = {
+    name: config.JETSTREAM_STREAM,
+    subjects,
+    retention:
+      { workqueue: RetentionPolicy.Workqueue, limits: RetentionPolicy.Limits, interest: RetentionPolicy.Interest }[
+        config.JETSTREAM_RETENTION
+      ],
+    storage: StorageType.File,
+    max_age: config.JETSTREAM_MAX_AGE * SECOND_NS,
+  };
+  const existing = await jsm.streams.info(stream.name).catch(() => undefined);
+  if (existing && existing.config.retention !== stream.retention) {
+    // The server cannot change a stream's retention in place; say so rather than pretend.
+    log.warn("JETSTREAM_RETENTION differs from the existing stream's; keeping the stream's", {
+      stream: stream.name,
+      configured: stream.retention,
+      existing: existing.config.retention,
+    });
+  }
+  // An unchanged stream is left alone: instances restart while events are being published.
+  const unchanged = existing && existing.config.max_age === stream.max_age &&
+    sameSet(existing.config.subjects ?? [], stream.subjects);
+  const info = !existing
+    ? await jsm.streams.add(stream)
+    : unchanged
+    ? existing
+    : await jsm.streams.update(stream.name, { subjects: stream.subjects, max_age: stream.max_age });
+  const current = await jsm.consumers.info(stream.name, config.JETSTREAM_CONSUMER).catch(() => undefined);
+  const consumer = {
+    durable_name: config.JETSTREAM_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: config.JETSTREAM_ACK_WAIT * SECOND_NS,
+    max_deliver: config.JETSTREAM_MAX_DELIVER,
+    max_ack_pending: Math.max(1000, config.JETSTREAM_BATCH * 4),
+  };
+  const settings = {
+    ack_wait: consumer.ack_wait,
+    max_deliver: consumer.max_deliver,
+    max_ack_pending: consumer.max_ack_pending,
+  };
+  if (!current) await jsm.consumers.add(stream.name, consumer);
+  else if (Object.entries(settings).some(([key, value]) => current.config[key as keyof typeof settings] !== value)) {
+    await jsm.consumers.update(stream.name, consumer.durable_name, settings);
+  }
+  return { jsm, streamKey: `${stream.name}@${info.created}` };
+}
+
+/**
+ * Which messages of a batch to skip: those applied before, and any repeat of a sequence within the
+ * batch (a message redelivered while its first delivery was still being fetched comes twice).
+ */
+export function skipFlags(seqs: number[], applied: number[]): boolean[] {
+  const done = new Set(applied);
+  return seqs.map((seq) => {
+    if (done.has(seq)) return true;
+    done.add(seq);
+    return false;
+  });
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/** Starts consuming; throws when the stream or consumer cannot be set up. */
+export async function startJetStreamIngest(options: JetStreamIngestOptions): Promise<JetStreamIngest> {
+  const { nc, config, log, metrics, writer } = options;
+  const { jsm, streamKey } = await ensureStreamAndConsumer(nc, options.router.routes, config, log);
+  const consumer: Consumer = await jetstream(nc).consumers.get(config.JETSTREAM_STREAM, config.JETSTREAM_CONSUMER);
+  let running = true;
+  let problem: string | undefined;
+  let batches = 0;
+  // Zero from the start, so that dashboards show the series before the first redelivery.
+  metrics.initJetStream((await consumer.info(true)).num_pending);
+  log.info("Consuming events from JetStream", { stream: config.JETSTREAM_STREAM, consumer: config.JETSTREAM_CONSUMER });
+
+  const applyBatch = async (messages: JsMsg[], fetchedAt: number) => {
+    const entries: EventEntry[] = [];
+    for (const m of messages) {
+      const match = options.router.match(m.subject);
+      // The stream captures event subjects only, so every message has a route.
+      entries.push({
+        kind: "event",
+        fn: match!.route.fn as EventFunction,
+        subject: m.subject,
+        params: match!.params,
+        raw: m.data,
+      });
+      if (m.redelivered) metrics.redeliveries.inc();
+    }
+    const seqs = messages.map((m) => m.seq);
+    const placeholders = seqs.map(() => "?").join(", ");
+    const applied = writer.applyBatch(entries, {
+      async alreadyApplied(tx) {
+        const rows = await tx.query<{ seq: number }>(
+          `SELECT seq FROM jetstream_applied WHERE stream = ? AND seq IN (${placeholders})`,
+          [streamKey, ...seqs],
+        );
+        return skipFlags(seqs, rows.map((r) => r.seq));
+      },
+      async recordApplied(tx) {
+        const now = Math.floor(Date.now() / 1000);
+        await tx.run(
+          `INSERT OR IGNORE INTO jetstream_applied (stream, seq, applied_at) VALUES ${
+            seqs.map(() => "(?, ?, ?)").join(", ")
+          }`,
+          seqs.flatMap((seq) => [streamKey, seq, now]),
+        );
+      },
+    });
+    options.onQueued?.(entries.length);
+    const outcomes = await applied;
+    messages.forEach((m, i) => {
+      // A poison event is in dead_letters now: terminate it rather than have it delivered again.
+      if (outcomes[i] === "dead_letter") m.term();
+      else m.ack();
+      if (outcomes[i] === "duplicate") metrics.duplicatesSkipped.inc();
+    });
+    metrics.ackSeconds.observe((performance.now() - fetchedAt) / 1000);
+    metrics.consumerPending.set(messages.at(-1)!.info.pending);
+  };
+
+  // A sequence can come again while it is in the stream, or while a copy redelivered before its ack
+  // was processed is still in a fetched batch, or after nats-server crashed and restored what it
+  // had not synced (acknowledgements included; it syncs every 2 minutes by default). So a row goes
+  // only once its sequence is below the stream's first sequence seen at the previous pruning, 200
+  // batches ago, and it is older than APPLIED_KEPT_SECONDS.
+  let prunableBelow = 0;
+  const prune = async () => {
+    const { state } = await jsm.streams.info(config.JETSTREAM_STREAM);
+    const below = prunableBelow;
+    prunableBelow = state.first_seq;
+    if (below === 0) return;
+    const before = Math.floor(Date.now() / 1000) - APPLIED_KEPT_SECONDS;
+    await writer.run((tx) =>
+      tx.run("DELETE FROM jetstream_applied WHERE stream = ? AND seq < ? AND applied_at < ?", [
+        streamKey,
+        below,
+        before,
+      ])
+    );
+  };
+
+  const fetchBatch = async () => {
+    const messages: JsMsg[] = [];
+    for await (const m of await consumer.fetch({ max_messages: config.JETSTREAM_BATCH, expires: 1000 })) {
+      messages.push(m);
+    }
+    return messages;
+  };
+
+  const loop = (async () => {
+    let next: Promise<JsMsg[]> | undefined;
+    for (let failures = 0; running;) {
+      try {
+        const messages = await (next ?? fetchBatch());
+        // The next batch travels while this one is written.
+        next = running ? fetchBatch() : undefined;
+        next?.catch(() => {});
+        const fetchedAt = performance.now();
+        if (messages.length > 0) await applyBatch(messages, fetchedAt);
+        if (++batches % 200 === 0) await prune();
+        failures = 0;
+        problem = undefined;
+      } catch (error) {
+        next = undefined;
+        failures++;
+        problem = (error as Error).message;
+        log.warn("JetStream fetch failed; retrying", { error: problem });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** Math.min(failures, 6))));
+      }
+    }
+    // Stopping: what was already fetched is written and acknowledged, not left to redelivery.
+    const rest = await next?.catch(() => []);
+    if (rest?.length) {
+      await applyBatch(rest, performance.now()).catch((error) =>
+        log.warn("Last JetStream batch not written; it will be delivered again", { error: (error as Error).message })
+      );
+    }
+  })();
+
+  return {
+    problem: () => problem,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}

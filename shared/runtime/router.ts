@@ -1,0 +1,310 @@
+/** The router: subscribes every function's subject and runs the per-message pipeline. */
+import { headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import type { Config } from "../config.ts";
+import type { Database } from "../storage/db.ts";
+import { decodeInput, validateInput } from "../function/decode.ts";
+import type { LoadedFunction } from "./discover.ts";
+import { type EndpointStats, endpointStats, recordEndpoint } from "../nats/service_discovery.ts";
+import { ServiceError, toServiceError } from "../function/errors.ts";
+import type { EventFunction, RequestContext, RequestFunction } from "../function/define.ts";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import { ReplyCache } from "./reply_cache.ts";
+import type { EventEntry, Writer } from "../storage/writer.ts";
+
+/** The parameters of a subject without `[name]` tokens, shared by all of them. */
+export const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** Requests with longer payloads are always answered afresh: their keys would cost more than they save. */
+const CACHED_PAYLOAD_BYTES = 1024;
+const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+/** Well above the fastest measured writer (about 150 events per ms), so that no hopeful wait is skipped. */
+const EVENTS_PER_MS_MAX = 500;
+
+/** What the router hands events to and waits on for read-after-write. */
+export interface EventQueue {
+  event(entry: Omit<EventEntry, "kind">): void;
+  /** Events (and writes) queued and not yet committed. */
+  readonly depth: number;
+  /** Resolves once everything queued before this call is committed. */
+  settled(): Promise<void>;
+}
+
+/** Options for {@linkcode Router}. */
+export interface RouterOptions {
+  config: Config;
+  db: Database;
+  writer: Writer;
+  metrics: Metrics;
+  log: Logger;
+  /** Where received events go: the writer (the default) or the ingest thread (shared/ingest/thread.ts). */
+  events?: EventQueue;
+}
+
+/** A function bound to its full subject. */
+export interface Route extends LoadedFunction {
+  fullSubject: string;
+  stats: EndpointStats;
+  /** Metric labels of its requests, made once: the registry keeps their rendered form by identity. */
+  labels: RouteLabels;
+}
+
+type RouteLabels = Record<"subject" | "ok" | "invalid" | "error" | "dead_letter", Record<string, string>>;
+
+function routeLabels(subject: string): RouteLabels {
+  return {
+    subject: { subject },
+    ok: { subject, outcome: "ok" },
+    invalid: { subject, outcome: "invalid" },
+    error: { subject, outcome: "error" },
+    dead_letter: { subject, outcome: "dead_letter" },
+  };
+}
+
+/** Builds the routes of the loaded functions under the configured prefix. */
+export function routesOf(functions: LoadedFunction[], config: Config): Route[] {
+  return functions.map((loaded) => {
+    const fullSubject = `${config.SUBJECT_PREFIX}.${loaded.subject}`;
+    const name = loaded.subject.replaceAll("*", "any").replaceAll(".", "-");
+    return {
+      ...loaded,
+      fullSubject,
+      stats: endpointStats(name, fullSubject, config.QUEUE_GROUP, { kind: loaded.fn.kind }),
+      labels: routeLabels(loaded.subject),
+    };
+  });
+}
+
+/** Subscribes routes and handles their messages until drained. */
+export class Router {
+  readonly routes: Route[];
+  #subs: Subscription[] = [];
+  #nc?: NatsConnection;
+  #inFlight = new Set<Promise<void>>();
+  #prefixTokens: number;
+  #bySubject = new Map<string, Route>();
+  #replies: ReplyCache;
+
+  constructor(routes: Route[], readonly options: RouterOptions) {
+    this.routes = routes;
+    this.#replies = new ReplyCache(options.config.REPLY_CACHE_ENTRIES);
+    this.#prefixTokens = options.config.SUBJECT_PREFIX.split(".").length;
+    for (const route of routes) {
+      this.#bySubject.set(route.fullSubject, route);
+      const { fn } = route;
+      options.metrics.initSubject(route.subject, {
+        kind: fn.kind,
+        cacheReplies: fn.kind === "request" && fn.cacheReplies,
+      });
+    }
+  }
+
+  /** Requests received and not yet answered. */
+  get requestsInFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** How many routes are subscribed. */
+  get subscribed(): number {
+    return this.#subs.filter((sub) => !sub.isClosed()).length;
+  }
+
+  /** How many routes this router subscribes: with INGEST_MODE=jetstream, events come from the stream. */
+  get expectedSubscriptions(): number {
+    return this.#subscribesEvents() ? this.routes.length : this.routes.filter((r) => r.fn.kind === "request").length;
+  }
+
+  #subscribesEvents(): boolean {
+    return this.options.config.INGEST_MODE !== "jetstream";
+  }
+
+  /** The route serving a full subject, and its `[name]` parameters. */
+  match(subject: string): { route: Route; params: Record<string, string> } | undefined {
+    const route = this.#routeOf(subject);
+    return route && { route, params: this.#params(route, subject) };
+  }
+
+  /**
+   * Subscribes every route in the queue group and waits until the server has them. Events and
+   * requests share the connection: the server sends one publisher's messages in the order it
+   * published them, so an event published before a request is received before it.
+   */
+  async start(nc: NatsConnection): Promise<void> {
+    const queue = this.options.config.QUEUE_GROUP;
+    this.#nc = nc;
+    for (const route of this.routes) {
+      if (route.fn.kind === "event") {
+        if (!this.#subscribesEvents()) continue;
+        const callback = (_err: Error | null, msg: Msg) => this.#onEvent(route, route.fn as EventFunction, msg);
+        this.#subs.push(nc.subscribe(route.fullSubject, { queue, callback }));
+      } else {
+        const callback = (_err: Error | null, msg: Msg) =>
+          this.#track(this.#onRequest(route, route.fn as RequestFunction, msg));
+        this.#subs.push(nc.subscribe(route.fullSubject, { queue, callback }));
+      }
+    }
+    await nc.flush();
+  }
+
+  /**
+   * Read-your-writes: resolves once the events received before this request are committed, or
+   * after READ_AFTER_WRITE_MS, so that a flood of events delays a request by a bounded time and
+   * never more; undefined when nothing received is uncommitted. When more events are queued than
+   * any writer could commit within the limit, waiting cannot succeed, so the request does not wait.
+   */
+  #eventsCommitted(): Promise<void> | undefined {
+    const limit = this.options.config.READ_AFTER_WRITE_MS;
+    const events = this.#events();
+    const queued = events.depth;
+    if (limit === 0 || queued === 0 || queued > limit * EVENTS_PER_MS_MAX) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, limit));
+    return Promise.race([events.settled(), deadline]).finally(() => clearTimeout(timer));
+  }
+
+  #events(): EventQueue {
+    return this.options.events ?? this.options.writer;
+  }
+
+  /** Stops taking messages, lets requests in flight answer and waits until every received event is committed. */
+  async drain(): Promise<void> {
+    await Promise.allSettled(this.#subs.map((sub) => sub.drain()));
+    await Promise.allSettled([...this.#inFlight]);
+    await this.options.writer.settled();
+  }
+
+  /** Runs a request function in-process (the maintenance timer), with the same validation as over NATS. */
+  async call(subject: string, input: unknown): Promise<unknown> {
+    const route = this.routes.find((r) => r.subject === subject && r.fn.kind === "request");
+    if (!route) throw new Error(`No request function serves "${subject}"`);
+    const fn = route.fn as RequestFunction;
+    return await fn.handle(validateInput(fn.input, input), this.#requestContext(route, route.fullSubject));
+  }
+
+  #requestContext(route: Route, subject: string, receivedAt = Math.floor(Date.now() / 1000)): RequestContext {
+    const { config, db, writer, log } = this.options;
+    return {
+      db: db.read,
+      write: (work, options) => writer.run(work, options),
+      publish: (target, payload) => {
+        if (!this.#nc || this.#nc.isClosed()) throw new ServiceError(503, "NATS is not connected");
+        this.#nc.publish(target, payload);
+      },
+      subject,
+      params: this.#params(route, subject),
+      receivedAt,
+      config,
+      log,
+    };
+  }
+
+  /** Counts an event's final outcome; called by the writer after commit. */
+  recordEventOutcome(subject: string, outcome: "ok" | "dead_letter", code?: string, error?: string, count = 1): void {
+    const route = this.#routeOf(subject);
+    const label = outcome === "dead_letter" && (code === "invalid_input" || code === "too_large") ? "invalid" : outcome;
+    this.options.metrics.messages.inc(route ? route.labels[label] : { subject, outcome: label }, count);
+    if (outcome === "dead_letter") {
+      this.options.metrics.deadLetters.inc({ subject: route?.subject ?? subject, code: code ?? "" });
+    }
+    if (!route || error === undefined) return;
+    if (label === "invalid") recordEndpoint(route.stats, 0, error);
+    else {
+      // The failing handler call was already counted as a request by recordEventHandled.
+      route.stats.num_errors++;
+      route.stats.last_error = error;
+    }
+  }
+
+  /** Adds handler time to the route's stats; called by the writer. */
+  recordEventHandled(subject: string, seconds: number, events: number): void {
+    const route = this.#routeOf(subject);
+    if (!route) return;
+    this.options.metrics.handlerSeconds.observe(seconds, route.labels.subject);
+    this.options.metrics.batchSize.observe(events, route.labels.subject);
+    recordEndpoint(route.stats, seconds, undefined, events);
+  }
+
+  #routeOf(subject: string): Route | undefined {
+    return this.#bySubject.get(subject) ?? this.routes.find((r) => matchesPattern(r, subject, this.#prefixTokens));
+  }
+
+  #track(work: Promise<void>) {
+    this.#inFlight.add(work);
+    work.finally(() => this.#inFlight.delete(work));
+  }
+
+  #params(route: Route, subject: string): Record<string, string> {
+    if (route.params.size === 0) return NO_PARAMS;
+    const tokens = subject.split(".");
+    const params: Record<string, string> = {};
+    for (const [index, name] of route.params) params[name] = tokens[this.#prefixTokens + index];
+    return params;
+  }
+
+  #onEvent(route: Route, fn: EventFunction, msg: Msg) {
+    // Decoding and validation happen when the writer forms the batch (shared/storage/writer.ts).
+    // Without [name] tokens the subject is the route's own: no need to decode msg.subject per message.
+    const subject = route.params.size === 0 ? route.fullSubject : msg.subject;
+    this.#events().event({ fn, subject, params: this.#params(route, subject), raw: msg.data });
+  }
+
+  /**
+   * The reply's JSON: the kept one while the database has not changed since and the clock is in
+   * the same second (the handler sees time only as `ctx.receivedAt`), else the handler's. The
+   * payload is decoded only for the handler: a kept reply was made from the same bytes.
+   */
+  async #replyBody(route: Route, fn: RequestFunction, msg: Msg): Promise<string | Uint8Array> {
+    const receivedAt = Math.floor(Date.now() / 1000);
+    const answer = async () => {
+      const input = decodeInput(fn.input, msg.data, this.options.config.MAX_PAYLOAD_BYTES);
+      return JSON.stringify(await fn.handle(input, this.#requestContext(route, msg.subject, receivedAt)));
+    };
+    if (!fn.cacheReplies || msg.data.length > CACHED_PAYLOAD_BYTES) return answer();
+    // Read before the handler runs: a commit in between leaves the kept reply under an older version.
+    const changes = this.options.db.changeVersion?.();
+    if (changes === undefined) return answer();
+    const version = `${changes} ${receivedAt}`;
+    const key = `${msg.subject} ${utf8.decode(msg.data)}`;
+    const kept = this.#replies.get(key, version);
+    if (kept !== undefined) {
+      this.options.metrics.replyCacheHits.inc(route.labels.subject);
+      return kept;
+    }
+    // Kept encoded: a repeated reply is then sent without encoding it again.
+    const body = utf8Encoder.encode(await answer());
+    this.#replies.set(key, version, body);
+    return body;
+  }
+
+  async #onRequest(route: Route, fn: RequestFunction, msg: Msg) {
+    const { metrics, log } = this.options;
+    const started = performance.now();
+    let failure: ServiceError | undefined;
+    try {
+      const waiting = this.#eventsCommitted();
+      if (waiting) await waiting;
+      msg.respond(await this.#replyBody(route, fn, msg));
+    } catch (error) {
+      failure = toServiceError(error);
+      if (failure.status >= 500) {
+        log.error("Request failed", { subject: route.subject, error: (error as Error)?.message });
+      }
+      const h = headers();
+      h.set("Nats-Service-Error", failure.message.replace(/[\r\n]+/g, " "));
+      h.set("Nats-Service-Error-Code", String(failure.status));
+      msg.respond(JSON.stringify(failure.toBody()), { headers: h });
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      const outcome = !failure ? "ok" : failure.status === 400 || failure.status === 413 ? "invalid" : "error";
+      metrics.messages.inc(route.labels[outcome]);
+      metrics.handlerSeconds.observe(seconds, route.labels.subject);
+      recordEndpoint(route.stats, seconds, failure?.message);
+    }
+  }
+}
+
+function matchesPattern(route: Route, subject: string, prefixTokens: number) {
+  const tokens = subject.split(".").slice(prefixTokens);
+  const pattern = route.subject.split(".");
+  return tokens.length === pattern.length && pattern.every((t, i) => t === "*" || t === tokens[i]);
+}
