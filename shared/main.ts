@@ -1,8 +1,11 @@
 /** Entry point: `deno task serve`. Loads configuration, starts the service, stops it on SIGTERM/SIGINT. */
-import { type Config, ConfigError, databaseFilePath, loadConfig, usage } from "./config.ts";
+import { type Config, ConfigError, databaseFilePath, loadConfig, removedSettingWarnings, usage } from "./config.ts";
 import { setupProblems } from "./config_checks.ts";
 import { createLogger } from "./log.ts";
 import { startService } from "./service.ts";
+
+/** Longest graceful stop: a batch commits in far less, and compose.yaml's stop_grace_period (40 s) is longer. */
+const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 /** Exit status of a set-up mistake that no retry can fix. */
 const EXIT_CONFIG = 2;
@@ -14,6 +17,7 @@ async function main() {
   }
   const config = await loadValidConfig();
   const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  for (const warning of removedSettingWarnings(Deno.env.toObject(), config)) log.warn(warning);
   let service;
   try {
     service = await startService(config, log);
@@ -30,9 +34,9 @@ async function main() {
     stopping = true;
     log.info("Stopping", { reason });
     const timer = setTimeout(() => {
-      log.error("Graceful stop timed out; exiting", { timeout_ms: config.SHUTDOWN_TIMEOUT_MS });
+      log.error("Graceful stop timed out; exiting", { timeout_ms: SHUTDOWN_TIMEOUT_MS });
       Deno.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS);
+    }, SHUTDOWN_TIMEOUT_MS);
     await service.stop();
     clearTimeout(timer);
     Deno.exit(code);

@@ -1,6 +1,6 @@
 /** The service, start to stop: functions → HTTP → database → migrations → NATS → router. */
 import { nuid, type Subscription } from "@nats-io/transport-node";
-import { type Config, ConfigError, databaseUrl } from "./config.ts";
+import { type Config, ConfigError, databaseUrl, LOCAL_NATS_PORT, type Tuning, withoutCredentials } from "./config.ts";
 import { type Database, databaseMode, openDatabase } from "./storage/db.ts";
 import { discoverFunctions, matchesFilter } from "./runtime/discover.ts";
 import { serveDiscovery } from "./nats/service_discovery.ts";
@@ -40,9 +40,9 @@ export interface Service {
 }
 
 /** Starts the service; throws at once only for a function tree that does not fit the contract. */
-export async function startService(config: Config, log: Logger): Promise<Service> {
+export async function startService(config: Config, log: Logger, tuning: Tuning = {}): Promise<Service> {
   const id = nuid.next();
-  const functionsDir = config.FUNCTIONS_DIR ?? relativeToCwd(new URL("../functions", import.meta.url));
+  const functionsDir = tuning.functionsDir ?? relativeToCwd(new URL("../functions", import.meta.url));
   const functions = selectFunctions(await discoverFunctions(functionsDir), config);
   const metrics = new Metrics(() => (writer?.depth ?? 0) + (thread?.depth ?? 0));
   let db: Database | undefined;
@@ -70,6 +70,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
   >;
   const router = new Router(routesOf(functions, config), {
     config,
+    readAfterWriteMs: tuning.readAfterWriteMs,
+    replyCacheEntries: tuning.replyCacheEntries,
     log,
     metrics,
     get db() {
@@ -115,7 +117,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
     retryStage(name, attempt, stage, release);
 
   const started = (async () => {
-    const threaded = config.INGEST_THREAD === "on" &&
+    const threaded = tuning.ingestThread !== false &&
       databaseMode(databaseUrl(config), config.DATABASE_SYNC_URL) === "file";
     db = await retry("database", () =>
       openDatabase(config, log, {
@@ -132,7 +134,8 @@ export async function startService(config: Config, log: Logger): Promise<Service
       db = pausingThread(db, thread);
     }
     writer = new Writer(db, {
-      config,
+      // Handlers run inside the writer: no credential reaches them.
+      config: withoutCredentials(config),
       log,
       onOutcome: (subject, outcome, code, error, count) =>
         router.recordEventOutcome(subject, outcome, code, error, count),
@@ -167,6 +170,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
           config,
           log,
           metrics,
+          ackWaitSeconds: tuning.ackWaitSeconds,
         }));
     }
     discoverySubs = serveDiscovery(nats.nc, {
@@ -190,6 +194,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   function startThread(servers: string): IngestThread {
     const ingestThread = new IngestThread({
       config,
+      tuning,
       servers,
       functions,
       log,
@@ -215,7 +220,7 @@ export async function startService(config: Config, log: Logger): Promise<Service
   }
 
   async function embeddedNats(): Promise<string> {
-    const port = config.NATS_EMBEDDED_PORT;
+    const port = tuning.localNatsPort ?? LOCAL_NATS_PORT;
     if (await accepts(port)) {
       log.info("Using the NATS server already listening on the embedded port", { port });
       return `nats://127.0.0.1:${port}`;

@@ -1,6 +1,6 @@
 /** Test helpers: a real nats-server on a free loopback port and a real service with a real database. */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { loadConfig } from "../shared/config.ts";
+import { loadConfig, type Tuning } from "../shared/config.ts";
 import { createLogger, type Logger, silentLogger } from "../shared/log.ts";
 import { freePort, type NatsServer, startNatsServer } from "../shared/nats/local_server.ts";
 import { type Service, startService } from "../shared/service.ts";
@@ -22,6 +22,8 @@ export interface TestService extends AsyncDisposable {
 /** Options for {@linkcode startTestService}. */
 export interface TestServiceOptions {
   env?: Record<string, string>;
+  /** Internal tuning (startService's third parameter) over the test defaults. */
+  tuning?: Tuning;
   log?: Logger;
   /** Reuse a running nats-server instead of starting one. */
   nats?: NatsServer;
@@ -33,15 +35,17 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const env: Record<string, string> = {
     NATS_URL: nats.url,
     HTTP_PORT: "0",
-    FUNCTIONS_DIR: FIXTURE_FUNCTIONS,
-    // Tests read right after they publish; a loaded test machine must not turn that into a race.
-    READ_AFTER_WRITE_MS: "10000",
     ...options.env,
   };
   if (!env.DATABASE_PATH && !env.DATABASE_URL) env.DATABASE_URL = ":memory:";
   const log = options.log ??
     (Deno.env.get("TEST_LOG") ? createLogger({ level: "DEBUG", format: "pretty" }) : silentLogger);
-  const service = await startService(loadConfig(env), log);
+  const service = await startService(loadConfig(env), log, {
+    functionsDir: FIXTURE_FUNCTIONS,
+    // Tests read right after they publish; a loaded test machine must not turn that into a race.
+    readAfterWriteMs: 10_000,
+    ...options.tuning,
+  });
   await service.started;
   const nc = await connect({ servers: nats.url });
   return {
@@ -111,8 +115,16 @@ export async function countRows(service: Service, table: string): Promise<number
 }
 
 /** Starts a service serving the real `functions/` on `:memory:` (or `env.DATABASE_URL`). */
-export function startRosey(env: Record<string, string> = {}, nats?: NatsServer): Promise<TestService> {
-  return startTestService({ env: { FUNCTIONS_DIR: "functions", MAINTENANCE_INTERVAL: "0", ...env }, nats });
+export function startRosey(
+  env: Record<string, string> = {},
+  nats?: NatsServer,
+  tuning: Tuning = {},
+): Promise<TestService> {
+  return startTestService({
+    env: { MAINTENANCE_INTERVAL: "0", ...env },
+    tuning: { functionsDir: "functions", ...tuning },
+    nats,
+  });
 }
 
 /** Publishes each payload as an event on `rosey.db.<subject>` and flushes. */

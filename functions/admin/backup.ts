@@ -5,7 +5,7 @@ const PREFIX = "rosey-db-";
 
 export default defineRequest({
   description:
-    "A consistent copy of the database (VACUUM INTO) in BACKUP_DIR under a timestamped name, keeping the newest BACKUP_KEEP",
+    "A consistent copy of the database (VACUUM INTO) in BACKUP_DIR under a timestamped name, keeping the newest RETENTION backups=",
   // Never a caller-chosen path: the directory is configuration, the name is the time.
   input: z.object({}),
   output: z.object({ file: z.string(), size_bytes: z.number(), removed: z.array(z.string()), took_ms: z.number() }),
@@ -21,7 +21,7 @@ export default defineRequest({
       if (entry.isFile && entry.name.startsWith(PREFIX) && entry.name.endsWith(".db")) backups.push(entry.name);
     }
     backups.sort().reverse();
-    const removed = backups.slice(ctx.config.BACKUP_KEEP);
+    const removed = backups.slice(ctx.config.RETENTION.backups);
     for (const name of removed) await Deno.remove(`${dir}/${name}`);
     return {
       file,

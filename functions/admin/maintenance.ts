@@ -1,9 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../shared/function/define.ts";
 
-const HOUR = 3600;
-const DAY = 24 * HOUR;
-
 export default defineRequest({
   description: "Delete what has outlived its retention, then PRAGMA optimize; VACUUM only when asked",
   input: z.object({ vacuum: z.boolean().default(false) }),
@@ -20,26 +17,26 @@ export default defineRequest({
   async handle(input, ctx) {
     const started = performance.now();
     const now = ctx.receivedAt;
-    const c = ctx.config;
+    const keep = ctx.config.RETENTION;
     const deleted = await ctx.write(async (tx) => {
       const remove = async (sql: string, cutoff: number) => (await tx.run(sql, [now - cutoff])).changes;
       return {
-        recent_chat: await remove("DELETE FROM recent_chat WHERE timestamp < ?", c.RETENTION_RECENT_CHAT_HOURS * HOUR),
+        recent_chat: await remove("DELETE FROM recent_chat WHERE timestamp < ?", keep.recent_chat),
         user_count_history: await remove(
           "DELETE FROM user_count_history WHERE timestamp < ?",
-          c.RETENTION_USER_COUNT_DAYS * DAY,
+          keep.user_counts,
         ),
         outbound_messages: await remove(
           "DELETE FROM outbound_messages WHERE sent = 1 AND coalesce(sent_timestamp, timestamp) < ?",
-          c.RETENTION_SENT_OUTBOUND_DAYS * DAY,
+          keep.sent_outbound,
         ),
         api_tokens: await remove(
           "DELETE FROM api_tokens WHERE revoked = 1 AND coalesce(revoked_at, created_at) < ?",
-          c.RETENTION_REVOKED_TOKENS_DAYS * DAY,
+          keep.revoked_tokens,
         ),
         dead_letters: await remove(
           "DELETE FROM dead_letters WHERE received_at < ?",
-          c.RETENTION_DEAD_LETTERS_DAYS * DAY,
+          keep.dead_letters,
         ),
       };
     });

@@ -2,7 +2,8 @@
  * The client's direct path: the function handlers on a local database, for a bot without NATS.
  * Loaded by `import()` on first use only, so a bot that only talks NATS never loads libSQL.
  */
-import { type Config, loadConfig } from "../config.ts";
+import { type Config, loadConfig, withoutCredentials } from "../config.ts";
+import { functionSettings } from "../runtime/router.ts";
 import { type Database, openDatabase } from "../storage/db.ts";
 import { decodeInput } from "../function/decode.ts";
 import { ServiceError } from "../function/errors.ts";
@@ -51,7 +52,7 @@ export class DirectPath {
         subject,
         params,
         receivedAt: Math.floor(Date.now() / 1000),
-        config,
+        config: functionSettings(config),
         log: this.log,
       });
     } catch (error) {
@@ -74,7 +75,8 @@ export class DirectPath {
       const db = await openDatabase(config, this.log);
       await migrate(db, await loadMigrations(), this.log);
       const writer = new Writer(db, {
-        config,
+        // Handlers run inside the writer: no credential reaches them.
+        config: withoutCredentials(config),
         log: this.log,
         onOutcome: (subject, outcome, _code, error) => {
           if (outcome === "dead_letter") this.log.warn("rosey event stored as a dead letter", { subject, error });

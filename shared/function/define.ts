@@ -1,8 +1,18 @@
 /** The contract of a function file: one default export built by `defineEvent` or `defineRequest`. */
 import type { z } from "zod";
-import type { Config } from "../config.ts";
+import type { Retention } from "../config.ts";
 import type { Sql } from "./sql.ts";
 import type { Logger } from "../log.ts";
+
+/** The settings a function may read: the few functions use, never a credential. */
+export interface FunctionSettings {
+  /** Prefix of every subject (dead-letter filters take subjects with or without it). */
+  readonly SUBJECT_PREFIX: string;
+  /** What maintenance deletes when, and how many backups admin.backup keeps. */
+  readonly RETENTION: Retention;
+  /** Where admin.backup writes its copies. */
+  readonly BACKUP_DIR: string;
+}
 
 /** What every handler receives besides its input. */
 export interface FunctionContext {
@@ -12,7 +22,8 @@ export interface FunctionContext {
   params: Record<string, string>;
   /** Unix seconds when the message was received. */
   receivedAt: number;
-  config: Config;
+  /** The settings functions use; credentials never reach a handler. */
+  config: FunctionSettings;
   log: Logger;
 }
 

@@ -6,7 +6,7 @@
  * committed and when the main thread wants the write lock. Logs, metrics and endpoint stats come
  * back as messages.
  */
-import type { Config } from "../config.ts";
+import type { Config, Tuning } from "../config.ts";
 import type { LoadedFunction } from "../runtime/discover.ts";
 import type { EventFunction } from "../function/define.ts";
 import type { LogFields, Logger } from "../log.ts";
@@ -50,7 +50,7 @@ export interface EventBatch {
 
 /** Messages from the main thread. */
 export type ToThread =
-  | { type: "start"; config: Config; servers: string; events: EventFile[]; shared: SharedArrayBuffer }
+  | { type: "start"; config: Config; tuning: Tuning; servers: string; events: EventFile[]; shared: SharedArrayBuffer }
   | { type: "events"; batch: EventBatch }
   | { type: "status" | "stop"; id: number };
 
@@ -65,6 +65,8 @@ export type FromThread =
 /** Where the thread's outcomes and stage changes go. */
 export interface IngestThreadOptions {
   config: Config;
+  /** The service's tuning: the thread's router, JetStream consumer and CPU priority follow it. */
+  tuning: Tuning;
   servers: string;
   /** The functions this instance serves; the thread imports only the event functions among them. */
   functions: LoadedFunction[];
@@ -113,12 +115,13 @@ export class IngestThread {
       this.#releaseWaiters();
       fail(this.#failure);
     };
-    const { config, servers } = options;
+    const { config, tuning, servers } = options;
     const events = options.functions.filter((f) => f.fn.kind === "event");
     events.forEach((f, index) => this.#functions.set(f.fn as EventFunction, { index, hasParams: f.params.size > 0 }));
     this.#post({
       type: "start",
       config,
+      tuning,
       servers,
       events: events.map(({ file, subject, params }) => ({ file, subject, params })),
       shared: this.#shared.buffer as SharedArrayBuffer,

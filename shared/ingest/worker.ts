@@ -4,7 +4,7 @@
  * INGEST_MODE=jetstream, the stream's consumer. The main thread has already opened and migrated
  * the database.
  */
-import type { Config } from "../config.ts";
+import { type Config, type Tuning, withoutCredentials } from "../config.ts";
 import { openDatabase } from "../storage/db.ts";
 import { importFunction } from "../runtime/discover.ts";
 import type { EventBatch, EventFile, FromThread, RelayedCall, ToThread } from "./thread.ts";
@@ -58,9 +58,9 @@ function relayedMetrics(): Metrics {
   return metrics;
 }
 
-async function start(config: Config, servers: string, files: EventFile[], shared: Int32Array) {
+async function start(config: Config, tuning: Tuning, servers: string, files: EventFile[], shared: Int32Array) {
   const log = relayedLogger({ thread: "ingest" });
-  const notLowered = lowerThreadPriority(config.INGEST_THREAD_NICE);
+  const notLowered = lowerThreadPriority(tuning.ingestNice ?? 0);
   if (notLowered) log.warn("The ingest thread keeps the requests' CPU priority", { reason: notLowered });
   const metrics = relayedMetrics();
   const stage = {
@@ -71,13 +71,22 @@ async function start(config: Config, servers: string, files: EventFile[], shared
   const functions = await Promise.all(files.map(async (file) => ({ ...file, fn: await importFunction(file.file) })));
   const db = await openDatabase(config, log, { onBusyRetry: () => metrics.busyRetries.inc() });
   const writer = new Writer(db, {
-    config,
+    // Handlers run inside the writer: no credential reaches them.
+    config: withoutCredentials(config),
     log,
     onOutcome: (...args) => relay(["outcome", ...args]),
     onHandled: (...args) => relay(["handled", ...args]),
     othersWriting: () => Atomics.load(shared, SHARED.mainWriting) > 0,
   });
-  const router = new Router(routesOf(functions, config), { config, log, metrics, db, writer });
+  const router = new Router(routesOf(functions, config), {
+    config,
+    log,
+    metrics,
+    db,
+    writer,
+    readAfterWriteMs: tuning.readAfterWriteMs,
+    replyCacheEntries: tuning.replyCacheEntries,
+  });
   let queued = 0;
   /** Counts events just queued; once they are committed, the main thread's requests learn it. */
   const countQueued = (events: number) => {
@@ -112,6 +121,7 @@ async function start(config: Config, servers: string, files: EventFile[], shared
           config,
           log,
           metrics,
+          ackWaitSeconds: tuning.ackWaitSeconds,
           onQueued(events) {
             Atomics.add(shared, SHARED.fetched, events);
             countQueued(events);
@@ -174,7 +184,7 @@ port.onmessage = async ({ data: message }) => {
     return;
   }
   if (message.type === "start") {
-    running = start(message.config, message.servers, message.events, new Int32Array(message.shared));
+    running = start(message.config, message.tuning, message.servers, message.events, new Int32Array(message.shared));
     running.then((started) => thread = started, (error) => {
       // The thread's end: rethrown outside the promise, it reaches the main thread's onerror.
       if (!stopping) {

@@ -14,7 +14,7 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { Config } from "../config.ts";
+import { type Config, streamName } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Route, Router } from "../runtime/router.ts";
@@ -42,23 +42,38 @@ export interface JetStreamIngestOptions {
   config: Config;
   log: Logger;
   metrics: Metrics;
+  /** Seconds before an unacknowledged event is delivered again (default {@linkcode ACK_WAIT_SECONDS}). */
+  ackWaitSeconds?: number;
   /** Called with a fetched batch's size once the writer has it queued. */
   onQueued?(events: number): void;
 }
 
+/** Seconds before an unacknowledged event is delivered again: a fetched batch commits well within it. */
+export const ACK_WAIT_SECONDS = 30;
+/** Deliveries of one event before the server gives up: a bad event is dead-lettered at its first. */
+export const MAX_DELIVER = 10;
+/** Events fetched and committed together: the writer's own batch size. */
+export const FETCH_BATCH = 1000;
+
 /** Creates or updates the stream and the durable consumer from configuration. */
-async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], config: Config, log: Logger) {
+async function ensureStreamAndConsumer(
+  nc: NatsConnection,
+  routes: Route[],
+  config: Config,
+  log: Logger,
+  ackWaitSeconds: number,
+) {
   const jsm = await jetstreamManager(nc);
   const subjects = routes.filter((r) => r.fn.kind === "event").map((r) => r.fullSubject);
   const stream = {
-    name: config.JETSTREAM_STREAM,
+    name: streamName(config),
     subjects,
     retention:
       { workqueue: RetentionPolicy.Workqueue, limits: RetentionPolicy.Limits, interest: RetentionPolicy.Interest }[
         config.JETSTREAM_RETENTION
       ],
     storage: StorageType.File,
-    max_age: config.JETSTREAM_MAX_AGE * SECOND_NS,
+    max_age: config.RETENTION.events * SECOND_NS,
   };
   const existing = await jsm.streams.info(stream.name).catch(() => undefined);
   if (existing && existing.config.retention !== stream.retention) {
@@ -77,14 +92,14 @@ async function ensureStreamAndConsumer(nc: NatsConnection, routes: Route[], conf
     : unchanged
     ? existing
     : await jsm.streams.update(stream.name, { subjects: stream.subjects, max_age: stream.max_age });
-  const current = await jsm.consumers.info(stream.name, config.JETSTREAM_CONSUMER).catch(() => undefined);
+  const current = await jsm.consumers.info(stream.name, config.QUEUE_GROUP).catch(() => undefined);
   const consumer = {
-    durable_name: config.JETSTREAM_CONSUMER,
+    durable_name: config.QUEUE_GROUP,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: config.JETSTREAM_ACK_WAIT * SECOND_NS,
-    max_deliver: config.JETSTREAM_MAX_DELIVER,
-    max_ack_pending: Math.max(1000, config.JETSTREAM_BATCH * 4),
+    ack_wait: ackWaitSeconds * SECOND_NS,
+    max_deliver: MAX_DELIVER,
+    max_ack_pending: FETCH_BATCH * 4,
   };
   const settings = {
     ack_wait: consumer.ack_wait,
@@ -118,14 +133,20 @@ function sameSet(a: string[], b: string[]): boolean {
 /** Starts consuming; throws when the stream or consumer cannot be set up. */
 export async function startJetStreamIngest(options: JetStreamIngestOptions): Promise<JetStreamIngest> {
   const { nc, config, log, metrics, writer } = options;
-  const { jsm, streamKey } = await ensureStreamAndConsumer(nc, options.router.routes, config, log);
-  const consumer: Consumer = await jetstream(nc).consumers.get(config.JETSTREAM_STREAM, config.JETSTREAM_CONSUMER);
+  const { jsm, streamKey } = await ensureStreamAndConsumer(
+    nc,
+    options.router.routes,
+    config,
+    log,
+    options.ackWaitSeconds ?? ACK_WAIT_SECONDS,
+  );
+  const consumer: Consumer = await jetstream(nc).consumers.get(streamName(config), config.QUEUE_GROUP);
   let running = true;
   let problem: string | undefined;
   let batches = 0;
   // Zero from the start, so that dashboards show the series before the first redelivery.
   metrics.initJetStream((await consumer.info(true)).num_pending);
-  log.info("Consuming events from JetStream", { stream: config.JETSTREAM_STREAM, consumer: config.JETSTREAM_CONSUMER });
+  log.info("Consuming events from JetStream", { stream: streamName(config), consumer: config.QUEUE_GROUP });
 
   const applyBatch = async (messages: JsMsg[], fetchedAt: number) => {
     const entries: EventEntry[] = [];
@@ -180,7 +201,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
   // batches ago, and it is older than APPLIED_KEPT_SECONDS.
   let prunableBelow = 0;
   const prune = async () => {
-    const { state } = await jsm.streams.info(config.JETSTREAM_STREAM);
+    const { state } = await jsm.streams.info(streamName(config));
     const below = prunableBelow;
     prunableBelow = state.first_seq;
     if (below === 0) return;
@@ -196,7 +217,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
 
   const fetchBatch = async () => {
     const messages: JsMsg[] = [];
-    for await (const m of await consumer.fetch({ max_messages: config.JETSTREAM_BATCH, expires: 1000 })) {
+    for await (const m of await consumer.fetch({ max_messages: FETCH_BATCH, expires: 1000 })) {
       messages.push(m);
     }
     return messages;

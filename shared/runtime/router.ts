@@ -6,7 +6,7 @@ import { decodeInput, validateInput } from "../function/decode.ts";
 import type { LoadedFunction } from "./discover.ts";
 import { type EndpointStats, endpointStats, recordEndpoint } from "../nats/service_discovery.ts";
 import { ServiceError, toServiceError } from "../function/errors.ts";
-import type { EventFunction, RequestContext, RequestFunction } from "../function/define.ts";
+import type { EventFunction, FunctionSettings, RequestContext, RequestFunction } from "../function/define.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { ReplyCache } from "./reply_cache.ts";
@@ -39,6 +39,24 @@ export interface RouterOptions {
   log: Logger;
   /** Where received events go: the writer (the default) or the ingest thread (shared/ingest/thread.ts). */
   events?: EventQueue;
+  /** Longest wait of a request for the events received before it (default {@linkcode READ_AFTER_WRITE_MS}; 0: none). */
+  readAfterWriteMs?: number;
+  /** Replies kept until the next commit (default {@linkcode REPLY_CACHE_ENTRIES}; 0: none). */
+  replyCacheEntries?: number;
+}
+
+/**
+ * Longest wait of a request for the events received before it: a batch in hand commits within a few
+ * ms (up to 500 events per ms), and a flood of events must delay a reply by a bounded time only.
+ */
+export const READ_AFTER_WRITE_MS = 5;
+
+/** Replies kept until the next commit: a bot's repeated reads between two commits fit in a thousand. */
+export const REPLY_CACHE_ENTRIES = 1000;
+
+/** The settings a handler may read, taken from the configuration: never a credential. */
+export function functionSettings(config: Config): FunctionSettings {
+  return { SUBJECT_PREFIX: config.SUBJECT_PREFIX, RETENTION: config.RETENTION, BACKUP_DIR: config.BACKUP_DIR };
 }
 
 /** A function bound to its full subject. */
@@ -84,10 +102,12 @@ export class Router {
   #prefixTokens: number;
   #bySubject = new Map<string, Route>();
   #replies: ReplyCache;
+  #settings: FunctionSettings;
 
   constructor(routes: Route[], readonly options: RouterOptions) {
     this.routes = routes;
-    this.#replies = new ReplyCache(options.config.REPLY_CACHE_ENTRIES);
+    this.#replies = new ReplyCache(options.replyCacheEntries ?? REPLY_CACHE_ENTRIES);
+    this.#settings = functionSettings(options.config);
     this.#prefixTokens = options.config.SUBJECT_PREFIX.split(".").length;
     for (const route of routes) {
       this.#bySubject.set(route.fullSubject, route);
@@ -148,12 +168,12 @@ export class Router {
 
   /**
    * Read-your-writes: resolves once the events received before this request are committed, or
-   * after READ_AFTER_WRITE_MS, so that a flood of events delays a request by a bounded time and
+   * after {@linkcode READ_AFTER_WRITE_MS}, so that a flood of events delays a request by a bounded time and
    * never more; undefined when nothing received is uncommitted. When more events are queued than
    * any writer could commit within the limit, waiting cannot succeed, so the request does not wait.
    */
   #eventsCommitted(): Promise<void> | undefined {
-    const limit = this.options.config.READ_AFTER_WRITE_MS;
+    const limit = this.options.readAfterWriteMs ?? READ_AFTER_WRITE_MS;
     const events = this.#events();
     const queued = events.depth;
     if (limit === 0 || queued === 0 || queued > limit * EVENTS_PER_MS_MAX) return undefined;
@@ -182,7 +202,7 @@ export class Router {
   }
 
   #requestContext(route: Route, subject: string, receivedAt = Math.floor(Date.now() / 1000)): RequestContext {
-    const { config, db, writer, log } = this.options;
+    const { db, writer, log } = this.options;
     return {
       db: db.read,
       write: (work, options) => writer.run(work, options),
@@ -193,7 +213,7 @@ export class Router {
       subject,
       params: this.#params(route, subject),
       receivedAt,
-      config,
+      config: this.#settings,
       log,
     };
   }

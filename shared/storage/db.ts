@@ -52,6 +52,8 @@ export interface OpenOptions {
 
 /** How long the writer waits inside SQLite before retrying from the event loop. */
 const WRITER_BUSY_TIMEOUT_MS = 20;
+/** How long a read waits for a lock: reads only wait out a checkpoint, which takes far less. */
+const READER_BUSY_TIMEOUT_MS = 5000;
 const BUSY_BACKOFF_MAX_MS = 250;
 
 /** Opens the configured database and applies connection pragmas. Throws when it cannot be opened. */
@@ -62,7 +64,7 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
   if (path) await Deno.mkdir(dirOf(path), { recursive: true });
   const pragmas = connectionPragmas(mode, config);
   const writerPragmas = [`PRAGMA busy_timeout = ${options.writerBusyTimeoutMs ?? WRITER_BUSY_TIMEOUT_MS}`, ...pragmas];
-  const readerPragmas = [`PRAGMA busy_timeout = ${config.DATABASE_BUSY_TIMEOUT_MS}`, ...pragmas];
+  const readerPragmas = [`PRAGMA busy_timeout = ${READER_BUSY_TIMEOUT_MS}`, ...pragmas];
   if (mode === "file" || mode === "memory") {
     const key = { encryptionKey: config.DATABASE_ENCRYPTION_KEY };
     const writer = new LocalConnection(path ?? ":memory:", key, writerPragmas);

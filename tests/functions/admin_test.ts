@@ -28,7 +28,7 @@ Deno.test("rosey.db.admin.backup writes copies that open and pass integrity_chec
   await using t = await startRosey({
     DATABASE_PATH: `${dir.path}/live.db`,
     BACKUP_DIR: `${dir.path}/backups`,
-    BACKUP_KEEP: "2",
+    RETENTION: "backups=2",
   });
   const files: string[] = [];
   for (let round = 0; round < 3; round++) {

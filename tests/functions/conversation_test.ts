@@ -244,15 +244,11 @@ Deno.test("rosey.db.conversation message_count equals the real count under 20 co
 Deno.test("rosey.db.conversation writes retry while another process holds the lock, then give up with 503", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/conversations.db`;
-  await using t = await startRosey({
-    DATABASE_PATH: path,
-    CONVERSATION_WRITE_RETRIES: "4",
-    CONVERSATION_WRITE_RETRY_DELAY_MS: "20",
-  });
+  await using t = await startRosey({ DATABASE_PATH: path });
   const { id } = await ask<Conversation>(t, "conversation.create", { user_id: "u" });
   const other = createClient({ url: `file:${path}` });
   await other.execute("BEGIN IMMEDIATE");
-  // 4 retries from 20 ms: about 300 ms in all, then 503.
+  // 5 retries from 20 ms: about 620 ms in all, then 503.
   assert.equal(
     await errorCode(t, "conversation.message.save", { conversation_id: id, role: "user", content: "blocked" }),
     "503",

@@ -54,7 +54,7 @@ Deno.test("rosey.db.admin.maintenance deletes exactly what has outlived its rete
 });
 
 Deno.test("rosey.db.admin.maintenance honours configured retention", async () => {
-  await using t = await startRosey({ RETENTION_RECENT_CHAT_HOURS: "1" });
+  await using t = await startRosey({ RETENTION: "recent_chat=1h" });
   await t.service.write((tx) =>
     tx.run("INSERT INTO recent_chat (timestamp, username, message) VALUES (?, 'u', 'old'), (?, 'u', 'new')", [
       now() - 7200,

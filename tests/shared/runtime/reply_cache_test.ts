@@ -53,8 +53,8 @@ Deno.test("a kept reply is not reused once the clock has moved on to another sec
   assert.deepEqual(await history(), [], "nothing was committed, but the sample left the window");
 });
 
-Deno.test("REPLY_CACHE_ENTRIES=0 answers every request afresh", async () => {
-  await using t = await startRosey({ REPLY_CACHE_ENTRIES: "0" });
+Deno.test("A router without a reply cache answers every request afresh", async () => {
+  await using t = await startRosey({}, undefined, { replyCacheEntries: 0 });
   await publish(t, "message.log", { username: "ann", message: "one" });
   for (let i = 0; i < 3; i++) assert.deepEqual(await recent(t), ["one"]);
   assert.equal(await cacheHits(t), 0);
