@@ -1,5 +1,14 @@
 /** Entry point: `deno task serve`. Loads configuration, starts the service, stops it on SIGTERM/SIGINT. */
-import { type Config, ConfigError, databaseFilePath, loadConfig, removedSettingWarnings, usage } from "./config.ts";
+import {
+  type Config,
+  ConfigError,
+  databaseFilePath,
+  loadConfig,
+  removedSettingWarnings,
+  type Tuning,
+  tuningFromEnv,
+  usage,
+} from "./config.ts";
 import { setupProblems } from "./config_checks.ts";
 import { createLogger } from "./log.ts";
 import { startService } from "./service.ts";
@@ -15,12 +24,12 @@ async function main() {
     console.log(usage());
     return;
   }
-  const config = await loadValidConfig();
+  const { config, tuning } = await loadValidConfig();
   const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   for (const warning of removedSettingWarnings(Deno.env.toObject(), config)) log.warn(warning);
   let service;
   try {
-    service = await startService(config, log);
+    service = await startService(config, log, tuning);
   } catch (error) {
     if (error instanceof ConfigError) exitConfig(error.problems);
     log.error("Cannot start", { error: (error as Error).message });
@@ -48,12 +57,14 @@ async function main() {
 }
 
 /** The configuration, or exit status 2 with one line per problem (bad values, unusable paths and files). */
-async function loadValidConfig(): Promise<Config> {
+async function loadValidConfig(): Promise<{ config: Config; tuning: Tuning }> {
   try {
-    const config = loadConfig(Deno.env.toObject(), Deno.args);
+    const env = Deno.env.toObject();
+    const config = loadConfig(env, Deno.args);
+    const tuning = tuningFromEnv(env);
     const problems = await setupProblems(config, databaseFilePath(config));
     if (problems.length > 0) exitConfig(problems);
-    return config;
+    return { config, tuning };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     exitConfig(error.problems);

@@ -1,6 +1,6 @@
 /** Test helpers: a real nats-server on a free loopback port and a real service with a real database. */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { loadConfig, type Tuning } from "../shared/config.ts";
+import { loadConfig, type Tuning, TUNING_VARIABLE } from "../shared/config.ts";
 import { createLogger, type Logger, silentLogger } from "../shared/log.ts";
 import { freePort, type NatsServer, startNatsServer } from "../shared/nats/local_server.ts";
 import { type Service, startService } from "../shared/service.ts";
@@ -164,13 +164,26 @@ export function now(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** `shared/main.ts` as a child process with `args` and `env`, run in `cwd`, once its /ready answers 200. */
-export async function spawnService(args: string[], env: Record<string, string> = {}, cwd?: string) {
+/** `env` for a service started as a process, with `tuning` passed as the service reads it. */
+export function tuningEnv(tuning: Tuning): Record<string, string> {
+  return { [TUNING_VARIABLE]: JSON.stringify(tuning) };
+}
+
+/**
+ * `shared/main.ts` as a child process with `args`, `env` and `tuning`, run in `cwd`, once its /ready
+ * answers 200.
+ */
+export async function spawnService(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+  tuning: Tuning = {},
+) {
   const httpPort = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../shared/main.ts", import.meta.url).pathname, ...args],
     cwd,
-    env: { HTTP_PORT: String(httpPort), LOG_LEVEL: "ERROR", ...env },
+    env: { HTTP_PORT: String(httpPort), LOG_LEVEL: "ERROR", ...tuningEnv(tuning), ...env },
     stdout: "null",
     stderr: "inherit",
   }).spawn();
