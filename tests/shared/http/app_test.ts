@@ -71,9 +71,8 @@ Deno.test("/ready is 503 with reasons while an unreachable remote database keeps
     NATS_URL: nats.url,
     DATABASE_URL: `http://127.0.0.3:${freePort()}`,
     HTTP_PORT: "0",
-    FUNCTIONS_DIR: FIXTURE_FUNCTIONS,
   });
-  const service = await startService(config, silentLogger);
+  const service = await startService(config, silentLogger, { functionsDir: FIXTURE_FUNCTIONS });
   const reasons = await waitFor(async () => {
     const res = await http(service, "/ready");
     const body = await res.json() as { reasons?: string[] };
@@ -96,9 +95,8 @@ Deno.test("/ready names an embedded replica whose primary is unreachable", async
     DATABASE_URL: `file:${dir}/replica.db`,
     DATABASE_SYNC_URL: `http://127.0.0.3:${freePort()}`,
     HTTP_PORT: "0",
-    FUNCTIONS_DIR: FIXTURE_FUNCTIONS,
   });
-  const service = await startService(config, silentLogger);
+  const service = await startService(config, silentLogger, { functionsDir: FIXTURE_FUNCTIONS });
   const reasons = await waitFor(async () => {
     const body = await (await http(service, "/ready")).json() as { reasons?: string[] };
     return body.reasons?.find((r) => r.startsWith("database: sync error"));
