@@ -43,8 +43,8 @@ Deno.test("SIGTERM while events are queued commits everything received, then exi
   await using nats = await startNats();
   await using dir = await tempDir();
   const path = `${dir.path}/sigterm.db`;
-  const { child, base } = await spawnService(["--db-path", path, "--nats-url", nats.url], {
-    FUNCTIONS_DIR: FIXTURE_FUNCTIONS,
+  const { child, base } = await spawnService(["--db-path", path, "--nats-url", nats.url], {}, undefined, {
+    functionsDir: FIXTURE_FUNCTIONS,
   });
 
   // Hold the write lock so that every event stays queued in the writer.
@@ -78,8 +78,9 @@ Deno.test("without NATS_URL the service starts its own nats-server, from any dir
   const natsPort = freePort();
   const { child } = await spawnService(
     ["--db-path", "embedded.db"],
-    { NATS_EMBEDDED_PORT: String(natsPort) },
+    {},
     dir.path,
+    { localNatsPort: natsPort },
   );
   const nc = await connect({ servers: `nats://127.0.0.1:${natsPort}` });
   const reply = await nc.request("rosey.db.query.user_stats", json({ username: "nobody" }), { timeout: 5000 });
