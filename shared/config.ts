@@ -1,7 +1,10 @@
 /** Configuration: one zod schema over environment variables and CLI flags. */
 import { z } from "zod";
-import { databaseUrlProblem, natsUrlProblem, redactUrl } from "./config_checks.ts";
+import { databaseUrlProblem, natsUrlProblem, redactUrl } from "./config/checks.ts";
 import { LOG_LEVELS } from "./log.ts";
+import { parseRetention, RETENTION_DEFAULT } from "./config/retention.ts";
+import { REMOVED } from "./config/removed.ts";
+import { ConfigError } from "./config/error.ts";
 
 const KIB = 1024;
 
@@ -23,60 +26,14 @@ function refuse(problem: (value: string) => string | undefined) {
     if (message) ctx.addIssue({ code: "custom", message });
   };
 }
-/** Seconds in one unit of a RETENTION age. */
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-
-/**
- * Defaults of RETENTION (the wire contract's figures): ages of what maintenance deletes, the JetStream
- * stream's maximum age (events=0 keeps events forever) and how many backups admin.backup keeps.
- */
-const RETENTION_DEFAULTS = {
-  recent_chat: "150h",
-  user_counts: "30d",
-  sent_outbound: "7d",
-  revoked_tokens: "90d",
-  dead_letters: "30d",
-  events: "7d",
-  backups: "7",
-};
-const RETENTION_DEFAULT = Object.entries(RETENTION_DEFAULTS).map(([name, value]) => `${name}=${value}`).join(",");
-
-/** RETENTION read: each age in seconds, `backups` a count. */
-export type Retention = Record<Exclude<keyof typeof RETENTION_DEFAULTS, "backups">, number> & { backups: number };
-
-/** Reads RETENTION's `name=value` pairs over the defaults; every bad pair is one issue. */
-function parseRetention(text: string, ctx: z.RefinementCtx): Retention {
-  const values: Record<string, string> = { ...RETENTION_DEFAULTS };
-  for (const pair of text.split(",").map((part) => part.trim()).filter(Boolean)) {
-    const [name, value = ""] = pair.split("=", 2).map((part) => part.trim());
-    if (!(name in RETENTION_DEFAULTS)) {
-      ctx.addIssue({
-        code: "custom",
-        message: `unknown name "${name}" (known: ${Object.keys(RETENTION_DEFAULTS).join(", ")})`,
-      });
-    } else if (name === "backups" ? !/^[1-9][0-9]*$/.test(value) : !/^[0-9]+[smhd]$/.test(value)) {
-      const expected = name === "backups" ? "a count of at least 1" : "an age such as 30d, 150h, 90m or 45s";
-      ctx.addIssue({ code: "custom", message: `${name}: expected ${expected}, got "${value}"` });
-    } else if (name !== "backups" && name !== "events" && parseInt(value) === 0) {
-      ctx.addIssue({ code: "custom", message: `${name}: must keep something, got "${value}"` });
-    } else {
-      values[name] = value;
-    }
-  }
-  const seconds = (value: string) => parseInt(value) * UNIT_SECONDS[value.at(-1)!];
-  return {
-    recent_chat: seconds(values.recent_chat),
-    user_counts: seconds(values.user_counts),
-    sent_outbound: seconds(values.sent_outbound),
-    revoked_tokens: seconds(values.revoked_tokens),
-    dead_letters: seconds(values.dead_letters),
-    events: seconds(values.events),
-    backups: parseInt(values.backups),
-  };
-}
-
 const logLevel = z.string().transform((s) => s.toUpperCase() === "WARN" ? "WARNING" : s.toUpperCase())
   .pipe(z.enum(LOG_LEVELS));
+
+export { ConfigError } from "./config/error.ts";
+export type { Retention } from "./config/retention.ts";
+export { LOCAL_NATS_PORT, streamName } from "./config/names.ts";
+export { removedSettingWarnings } from "./config/removed.ts";
+export { type Tuning, TUNING_VARIABLE, tuningFromEnv } from "./config/tuning.ts";
 
 /** Every setting rosey-db reads, with its default. Keys are the environment variable names. */
 export const ConfigSchema = z.object({
@@ -109,7 +66,6 @@ export const ConfigSchema = z.object({
     "Comma-separated globs of subjects (without prefix) this instance serves",
   ),
   MAX_PAYLOAD_BYTES: int(1).default(256 * KIB).describe("Largest accepted message payload"),
-  BATCH_MAX: int(1, 100_000).default(1000).describe("Most events committed in one write transaction"),
   DATABASE_URL: z.string().min(1).superRefine(refuse(databaseUrlProblem)).optional().describe(
     "file:…, :memory:, libsql://… or http(s)://… (default file:data/rosey.db); DATABASE_PATH or --db-path give a file path instead",
   ),
@@ -141,117 +97,6 @@ export const ConfigSchema = z.object({
  * DATABASE_URL for a file path, kept so the setting that named a database can name it in errors.
  */
 export type Config = z.infer<typeof ConfigSchema> & { DATABASE_PATH?: string };
-
-/**
- * Variables earlier versions read. One whose value no longer takes effect in a way others notice
- * (what is deleted when, names and ports other parties use, which functions are served) stops the
- * service with what to set instead; a tuning knob that is now a constant is only warned about.
- */
-const REMOVED: Record<string, (value: string, config: Config) => string | { warning: string }> = {
-  NATS_EMBEDDED_PORT: (value) =>
-    value === String(LOCAL_NATS_PORT)
-      ? { warning: "has no effect" }
-      : `the local nats-server listens on ${LOCAL_NATS_PORT}: for another port run nats-server yourself and set NATS_URL`,
-  JETSTREAM_STREAM: (value, config) =>
-    value === streamName(config)
-      ? { warning: "has no effect" }
-      : `the stream is named after SUBJECT_PREFIX now ("${streamName(config)}")`,
-  JETSTREAM_CONSUMER: (value, config) =>
-    value === config.QUEUE_GROUP
-      ? { warning: "has no effect" }
-      : `the durable consumer is named after QUEUE_GROUP now ("${config.QUEUE_GROUP}")`,
-  JETSTREAM_MAX_AGE: (value) => `set RETENTION="events=${value}s" instead`,
-  RETENTION_RECENT_CHAT_HOURS: (value) => `set RETENTION="recent_chat=${value}h" instead`,
-  RETENTION_USER_COUNT_DAYS: (value) => `set RETENTION="user_counts=${value}d" instead`,
-  RETENTION_SENT_OUTBOUND_DAYS: (value) => `set RETENTION="sent_outbound=${value}d" instead`,
-  RETENTION_REVOKED_TOKENS_DAYS: (value) => `set RETENTION="revoked_tokens=${value}d" instead`,
-  RETENTION_DEAD_LETTERS_DAYS: (value) => `set RETENTION="dead_letters=${value}d" instead`,
-  BACKUP_KEEP: (value) => `set RETENTION="backups=${value}" instead`,
-  FUNCTIONS_DIR: () => "function files are those in this repository's functions/ (FUNCTIONS selects among them)",
-  ...Object.fromEntries(
-    [
-      "READ_AFTER_WRITE_MS",
-      "REPLY_CACHE_ENTRIES",
-      "INGEST_THREAD",
-      "INGEST_THREAD_NICE",
-      "DATABASE_BUSY_TIMEOUT_MS",
-      "CONVERSATION_WRITE_RETRIES",
-      "CONVERSATION_WRITE_RETRY_DELAY_MS",
-      "JETSTREAM_ACK_WAIT",
-      "JETSTREAM_MAX_DELIVER",
-      "JETSTREAM_BATCH",
-      "SHUTDOWN_TIMEOUT_MS",
-    ].map((name) => [name, () => ({ warning: "ignored: the service sets this itself now" })]),
-  ),
-};
-
-/**
- * Internal tuning that users need not set: each part holds its own constant (with why that value).
- * Tests and the benchmark change them through `startService`'s third parameter, and a service they
- * start as a process through {@linkcode TUNING_VARIABLE}, which is no setting (not in --help or README).
- */
-export interface Tuning {
-  /** Directory of function files (default: this repository's functions/). */
-  functionsDir?: string;
-  /** Port of the local nats-server (default {@linkcode LOCAL_NATS_PORT}). */
-  localNatsPort?: number;
-  /** false writes events on the main thread even with a local file database. */
-  ingestThread?: boolean;
-  /** Linux nice steps of the ingest thread below the requests (default 0). */
-  ingestNice?: number;
-  /** See shared/runtime/router.ts READ_AFTER_WRITE_MS. */
-  readAfterWriteMs?: number;
-  /** See shared/runtime/router.ts REPLY_CACHE_ENTRIES. */
-  replyCacheEntries?: number;
-  /** See shared/nats/jetstream.ts ACK_WAIT_SECONDS. */
-  ackWaitSeconds?: number;
-}
-
-/** Environment variable through which the test suite and the benchmark pass {@linkcode Tuning} as JSON. */
-export const TUNING_VARIABLE = "ROSEY_DB_TEST_TUNING";
-
-const TuningSchema = z.strictObject({
-  functionsDir: z.string().min(1).optional(),
-  localNatsPort: int(1, 65535).optional(),
-  ingestThread: z.boolean().optional(),
-  ingestNice: int(0, 19).optional(),
-  readAfterWriteMs: int(0, 60_000).optional(),
-  replyCacheEntries: int(0, 1_000_000).optional(),
-  ackWaitSeconds: int(1, 3600).optional(),
-}) satisfies z.ZodType<Tuning>;
-
-/** The tuning a test passed in {@linkcode TUNING_VARIABLE}; throws a ConfigError when it is malformed. */
-export function tuningFromEnv(env: Record<string, string | undefined>): Tuning {
-  const text = env[TUNING_VARIABLE];
-  if (!text) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError([`${TUNING_VARIABLE}: not JSON: ${(error as Error).message}`]);
-  }
-  const parsed = TuningSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new ConfigError(parsed.error.issues.map((i) => `${TUNING_VARIABLE}: ${i.path.join(".")}: ${i.message}`));
-}
-
-/** Port of the nats-server started when NATS_URL is unset: NATS's own default, where bots look first. */
-export const LOCAL_NATS_PORT = 4222;
-
-/** Name of the JetStream stream: one per subject prefix, as two streams cannot capture the same subjects. */
-export function streamName(config: Pick<Config, "SUBJECT_PREFIX">): string {
-  return `${config.SUBJECT_PREFIX.toUpperCase().replace(/[.-]/g, "_")}_EVENTS`;
-}
-
-/** One warning line per removed variable still set whose value is ignored; call after {@linkcode loadConfig}. */
-export function removedSettingWarnings(env: Record<string, string | undefined>, config: Config): string[] {
-  return Object.entries(REMOVED).flatMap(([name, check]) => {
-    const value = env[name];
-    if (value === undefined || value === "") return [];
-    const verdict = check(value, config);
-    return typeof verdict === "string" ? [] : [`${name}: removed, ${verdict.warning}`];
-  });
-}
 
 /** CLI flags of the old service and the variables they set. */
 const FLAGS: Record<string, keyof Config> = {
@@ -321,14 +166,6 @@ export function withoutCredentials(config: Config): Config {
   const safe: Record<string, unknown> = { ...config };
   for (const name of CREDENTIALS) delete safe[name];
   return safe as Config;
-}
-
-/** Raised by {@linkcode loadConfig}: one problem per line, for exit status 2. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join("\n"));
-    this.name = "ConfigError";
-  }
 }
 
 /** Builds the configuration from an environment and CLI arguments; flags win over the environment. */

@@ -9,7 +9,7 @@ import {
   tuningFromEnv,
   usage,
 } from "./config.ts";
-import { setupProblems } from "./config_checks.ts";
+import { setupProblems } from "./config/checks.ts";
 import { createLogger } from "./log.ts";
 import { startService } from "./service.ts";
 

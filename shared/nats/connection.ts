@@ -7,7 +7,7 @@ import {
   type NodeConnectionOptions,
 } from "@nats-io/transport-node";
 import type { Config } from "../config.ts";
-import { redactUrl } from "../config_checks.ts";
+import { redactUrl } from "../config/checks.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 

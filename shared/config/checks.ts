@@ -3,7 +3,7 @@
  * written, a credentials file that cannot be read. Each is reported as one line naming the setting,
  * the value and what to do, so that start-up stops with exit status 2 instead of retrying for ever.
  */
-import type { Config } from "./config.ts";
+import type { Config } from "../config.ts";
 
 const DATABASE_URL_FORMS = "use file:<path>, :memory:, libsql://<host> or https://<host>";
 const REMOTE_DATABASE_SCHEMES = ["libsql:", "http:", "https:", "ws:", "wss:"];
