@@ -19,15 +19,20 @@ async function workerNiceValues(pid: number): Promise<number[]> {
 }
 
 Deno.test({
-  name: "the ingest thread runs INGEST_THREAD_NICE steps below the requests' CPU priority (none by default)",
+  name: "the ingest thread runs tuning.ingestNice steps below the requests' CPU priority (none by default)",
   ignore: Deno.build.os !== "linux",
   async fn() {
     await using nats = await startNats();
     await using dir = await tempDir();
-    for (const [env, expected] of [[{ INGEST_THREAD_NICE: "10" }, [10]], [{}, [0]]] as const) {
-      const { child } = await spawnService(["--nats-url", nats.url, "--db-path", `${dir.path}/${expected[0]}.db`], env);
+    for (const [tuning, expected] of [[{ ingestNice: 10 }, [10]], [{}, [0]]] as const) {
+      const { child } = await spawnService(
+        ["--nats-url", nats.url, "--db-path", `${dir.path}/${expected[0]}.db`],
+        {},
+        undefined,
+        tuning,
+      );
       try {
-        assert.deepEqual(await workerNiceValues(child.pid), expected, JSON.stringify(env));
+        assert.deepEqual(await workerNiceValues(child.pid), expected, JSON.stringify(tuning));
         const main = parseStat(await Deno.readTextFile(`/proc/${child.pid}/stat`));
         assert.equal(main.nice, 0, "the main thread keeps its priority");
       } finally {

@@ -29,16 +29,19 @@ async function noteFigures(t: Awaited<ReturnType<typeof startTestService>>) {
   return { metrics, num_errors: endpoint.num_errors, last_error: endpoint.last_error };
 }
 
-Deno.test("INGEST_THREAD on and off store the same events and report the same metrics and stats", async () => {
+Deno.test("the ingest thread on and off store the same events and report the same metrics and stats", async () => {
   await using dir = await tempDir();
   const figures = [];
-  for (const mode of ["on", "off"]) {
-    await using t = await startTestService({ env: { DATABASE_PATH: `${dir.path}/${mode}.db`, INGEST_THREAD: mode } });
+  for (const threaded of [true, false]) {
+    await using t = await startTestService({
+      env: { DATABASE_PATH: `${dir.path}/${threaded}.db` },
+      tuning: { ingestThread: threaded },
+    });
     for (let i = 0; i < NOTES; i++) t.nc.publish("rosey.db.note.add", json({ text: i === 7 ? "fail" : `note ${i}` }));
     t.nc.publish("rosey.db.note.add", json({ text: "" }));
     // Answered after every event published before it is committed, whichever thread writes them.
     const { data } = await request(t.nc, "rosey.db.note.count");
-    assert.deepEqual(data, { count: NOTES - 1 }, `INGEST_THREAD=${mode}`);
+    assert.deepEqual(data, { count: NOTES - 1 }, `ingestThread: ${threaded}`);
     figures.push(await noteFigures(t));
   }
   assert.deepEqual(figures[0], figures[1]);
@@ -59,20 +62,17 @@ Deno.test("through the ingest thread, every request sees the event its bot publi
 Deno.test("events of a [name] subject keep their token and their place among other events, on either thread", async () => {
   await using dir = await tempDir();
   const stored = [];
-  for (const mode of ["on", "off"]) {
+  for (const threaded of [true, false]) {
     await using t = await startTestService({
-      env: {
-        DATABASE_PATH: `${dir.path}/${mode}.db`,
-        INGEST_THREAD: mode,
-        FUNCTIONS_DIR: "tests/fixtures/thread_params",
-      },
+      env: { DATABASE_PATH: `${dir.path}/${threaded}.db` },
+      tuning: { ingestThread: threaded, functionsDir: "tests/fixtures/thread_params" },
     });
     for (let i = 0; i < 300; i++) {
       t.nc.publish(`rosey.db.tag.${i % 3 === 0 ? "red" : "blue"}.add`, json({ text: `t${i}` }));
       if (i % 7 === 0) t.nc.publish("rosey.db.note.add", json({ text: `n${i}` }));
     }
     const { data } = await request(t.nc, "rosey.db.note.count");
-    assert.deepEqual(data, { count: 43 }, `INGEST_THREAD=${mode}`);
+    assert.deepEqual(data, { count: 43 }, `ingestThread: ${threaded}`);
     stored.push(await t.service.db()!.read.query("SELECT channel, text FROM tags ORDER BY id"));
   }
   assert.equal(stored[0].length, 300);
@@ -131,7 +131,8 @@ Deno.test("with a file database, /ready reports NATS down, recovers, and events 
 Deno.test("when the ingest thread dies, /ready says why and the process exits 1", async () => {
   await using dir = await tempDir();
   await using t = await startTestService({
-    env: { DATABASE_PATH: `${dir.path}/crash.db`, FUNCTIONS_DIR: "tests/fixtures/thread_crash" },
+    env: { DATABASE_PATH: `${dir.path}/crash.db` },
+    tuning: { functionsDir: "tests/fixtures/thread_crash" },
   });
   t.nc.publish("rosey.db.crash.later", json({}));
   const error = await t.service.failed;
@@ -146,11 +147,15 @@ Deno.test("when the ingest thread dies, /ready says why and the process exits 1"
   await waitFor(async () => await countRows(t.service, "notes") === 20, 10_000, "20 notes written");
 
   await using nats = await startNats();
-  const { child } = await spawnService([], {
-    NATS_URL: nats.url,
-    DATABASE_PATH: `${dir.path}/process.db`,
-    FUNCTIONS_DIR: "tests/fixtures/thread_crash",
-  });
+  const { child } = await spawnService(
+    [],
+    {
+      NATS_URL: nats.url,
+      DATABASE_PATH: `${dir.path}/process.db`,
+    },
+    undefined,
+    { functionsDir: "tests/fixtures/thread_crash" },
+  );
   const nc = await connect({ servers: nats.url });
   nc.publish("rosey.db.crash.later", json({}));
   await nc.flush();
