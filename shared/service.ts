@@ -14,7 +14,8 @@ import { type JetStreamIngest, startJetStreamIngest } from "./nats/jetstream.ts"
 import { accepts, type NatsServer, startNatsServer } from "./nats/local_server.ts";
 import { servingProblems } from "./http/readiness.ts";
 import { retryStage, withTimeout } from "./runtime/retry.ts";
-import { Router, routesOf } from "./runtime/router.ts";
+import { Router } from "./runtime/router.ts";
+import { routesOf } from "./runtime/routes.ts";
 import type { Sql } from "./function/sql.ts";
 import { Writer } from "./storage/writer.ts";
 

@@ -3,7 +3,7 @@
  * Loaded by `import()` on first use only, so a bot that only talks NATS never loads libSQL.
  */
 import { type Config, loadConfig, withoutCredentials } from "../config.ts";
-import { functionSettings } from "../runtime/router.ts";
+import { functionSettings } from "../runtime/routes.ts";
 import { type Database, openDatabase } from "../storage/db.ts";
 import { decodeInput } from "../function/decode.ts";
 import { ServiceError } from "../function/errors.ts";

@@ -2,7 +2,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Metrics } from "../metrics.ts";
-import type { Route } from "../runtime/router.ts";
+import type { Route } from "../runtime/routes.ts";
 
 /** Options for {@linkcode createHttpApp}. */
 export interface HttpOptions {

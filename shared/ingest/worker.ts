@@ -16,7 +16,8 @@ import type { EventFunction } from "../function/define.ts";
 import { connectNats, type NatsLink } from "../nats/connection.ts";
 import { servingProblems } from "../http/readiness.ts";
 import { retryStage } from "../runtime/retry.ts";
-import { NO_PARAMS, Router, routesOf } from "../runtime/router.ts";
+import { Router } from "../runtime/router.ts";
+import { NO_PARAMS, routesOf } from "../runtime/routes.ts";
 import { lowerThreadPriority } from "./thread_priority.ts";
 import { Writer } from "../storage/writer.ts";
 

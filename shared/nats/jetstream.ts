@@ -17,7 +17,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type Config, streamName } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import type { Route, Router } from "../runtime/router.ts";
+import type { Router } from "../runtime/router.ts";
+import type { Route } from "../runtime/routes.ts";
 import type { EventEntry, Writer } from "../storage/writer.ts";
 import type { EventFunction } from "../function/define.ts";
 

@@ -3,17 +3,15 @@ import { headers, type Msg, type NatsConnection, type Subscription } from "@nats
 import type { Config } from "../config.ts";
 import type { Database } from "../storage/db.ts";
 import { decodeInput, validateInput } from "../function/decode.ts";
-import type { LoadedFunction } from "./discover.ts";
-import { type EndpointStats, endpointStats, recordEndpoint } from "../nats/service_discovery.ts";
+import { recordEndpoint } from "../nats/service_discovery.ts";
 import { ServiceError, toServiceError } from "../function/errors.ts";
 import type { EventFunction, FunctionSettings, RequestContext, RequestFunction } from "../function/define.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { ReplyCache } from "./reply_cache.ts";
+import { functionSettings, matchesPattern, NO_PARAMS, type Route } from "./routes.ts";
 import type { EventEntry, Writer } from "../storage/writer.ts";
 
-/** The parameters of a subject without `[name]` tokens, shared by all of them. */
-export const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 /** Requests with longer payloads are always answered afresh: their keys would cost more than they save. */
 const CACHED_PAYLOAD_BYTES = 1024;
 const utf8 = new TextDecoder();
@@ -53,45 +51,6 @@ export const READ_AFTER_WRITE_MS = 5;
 
 /** Replies kept until the next commit: a bot's repeated reads between two commits fit in a thousand. */
 export const REPLY_CACHE_ENTRIES = 1000;
-
-/** The settings a handler may read, taken from the configuration: never a credential. */
-export function functionSettings(config: Config): FunctionSettings {
-  return { SUBJECT_PREFIX: config.SUBJECT_PREFIX, RETENTION: config.RETENTION, BACKUP_DIR: config.BACKUP_DIR };
-}
-
-/** A function bound to its full subject. */
-export interface Route extends LoadedFunction {
-  fullSubject: string;
-  stats: EndpointStats;
-  /** Metric labels of its requests, made once: the registry keeps their rendered form by identity. */
-  labels: RouteLabels;
-}
-
-type RouteLabels = Record<"subject" | "ok" | "invalid" | "error" | "dead_letter", Record<string, string>>;
-
-function routeLabels(subject: string): RouteLabels {
-  return {
-    subject: { subject },
-    ok: { subject, outcome: "ok" },
-    invalid: { subject, outcome: "invalid" },
-    error: { subject, outcome: "error" },
-    dead_letter: { subject, outcome: "dead_letter" },
-  };
-}
-
-/** Builds the routes of the loaded functions under the configured prefix. */
-export function routesOf(functions: LoadedFunction[], config: Config): Route[] {
-  return functions.map((loaded) => {
-    const fullSubject = `${config.SUBJECT_PREFIX}.${loaded.subject}`;
-    const name = loaded.subject.replaceAll("*", "any").replaceAll(".", "-");
-    return {
-      ...loaded,
-      fullSubject,
-      stats: endpointStats(name, fullSubject, config.QUEUE_GROUP, { kind: loaded.fn.kind }),
-      labels: routeLabels(loaded.subject),
-    };
-  });
-}
 
 /** Subscribes routes and handles their messages until drained. */
 export class Router {
@@ -321,10 +280,4 @@ export class Router {
       recordEndpoint(route.stats, seconds, failure?.message);
     }
   }
-}
-
-function matchesPattern(route: Route, subject: string, prefixTokens: number) {
-  const tokens = subject.split(".").slice(prefixTokens);
-  const pattern = route.subject.split(".");
-  return tokens.length === pattern.length && pattern.every((t, i) => t === "*" || t === tokens[i]);
 }

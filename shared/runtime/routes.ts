@@ -1,0 +1,53 @@
+/** Routes: each loaded function bound to its full subject, metric labels and $SRV statistics. */
+import type { Config } from "../config.ts";
+import type { FunctionSettings } from "../function/define.ts";
+import { type EndpointStats, endpointStats } from "../nats/service_discovery.ts";
+import type { LoadedFunction } from "./discover.ts";
+
+/** The parameters of a subject without `[name]` tokens, shared by all of them. */
+export const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/** The settings a handler may read, taken from the configuration: never a credential. */
+export function functionSettings(config: Config): FunctionSettings {
+  return { SUBJECT_PREFIX: config.SUBJECT_PREFIX, RETENTION: config.RETENTION, BACKUP_DIR: config.BACKUP_DIR };
+}
+
+/** A function bound to its full subject. */
+export interface Route extends LoadedFunction {
+  fullSubject: string;
+  stats: EndpointStats;
+  /** Metric labels of its requests, made once: the registry keeps their rendered form by identity. */
+  labels: RouteLabels;
+}
+
+type RouteLabels = Record<"subject" | "ok" | "invalid" | "error" | "dead_letter", Record<string, string>>;
+
+function routeLabels(subject: string): RouteLabels {
+  return {
+    subject: { subject },
+    ok: { subject, outcome: "ok" },
+    invalid: { subject, outcome: "invalid" },
+    error: { subject, outcome: "error" },
+    dead_letter: { subject, outcome: "dead_letter" },
+  };
+}
+
+/** Builds the routes of the loaded functions under the configured prefix. */
+export function routesOf(functions: LoadedFunction[], config: Config): Route[] {
+  return functions.map((loaded) => {
+    const fullSubject = `${config.SUBJECT_PREFIX}.${loaded.subject}`;
+    const name = loaded.subject.replaceAll("*", "any").replaceAll(".", "-");
+    return {
+      ...loaded,
+      fullSubject,
+      stats: endpointStats(name, fullSubject, config.QUEUE_GROUP, { kind: loaded.fn.kind }),
+      labels: routeLabels(loaded.subject),
+    };
+  });
+}
+
+/** Whether `subject` (with its prefix of `prefixTokens` tokens) is one that `route` serves. */
+export function matchesPattern(route: Route, subject: string, prefixTokens: number) {
+  const tokens = subject.split(".").slice(prefixTokens);
+  const pattern = route.subject.split(".");
+  return tokens.length === pattern.length && pattern.every((t, i) => t === "*" || t === tokens[i]);
+}
