@@ -1,5 +1,7 @@
 /** Bench plumbing: the service and helper scripts as child processes on loopback, and percentiles. */
+import type { Tuning } from "../../shared/config.ts";
 import { freePort } from "../../shared/nats/local_server.ts";
+import { tuningEnv } from "../_helpers.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -13,11 +15,12 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `shared/main.ts` on `dbPath` and waits until /ready answers 200. */
+/** Starts `shared/main.ts` on `dbPath` with `env` and internal `tuning`, and waits until /ready answers 200. */
 export async function startServiceProcess(
   natsUrl: string,
   dbPath: string,
   env: Record<string, string> = {},
+  tuning: Tuning = {},
 ): Promise<ServiceProcess> {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
@@ -30,6 +33,7 @@ export async function startServiceProcess(
       HTTP_PORT: String(port),
       LOG_LEVEL: "ERROR",
       MAINTENANCE_INTERVAL: "0",
+      ...tuningEnv(tuning),
       ...env,
     },
     stdout: "null",

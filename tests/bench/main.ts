@@ -9,6 +9,7 @@
 import { createClient } from "@libsql/client";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createRoseyClient } from "../../shared/client/mod.ts";
+import type { Tuning } from "../../shared/config.ts";
 import { silentLogger } from "../../shared/log.ts";
 import { startNatsServer } from "../../shared/nats/local_server.ts";
 import { percentile, runScript, type ServiceProcess, sleep, spawnScript, startServiceProcess } from "./_harness.ts";
@@ -220,13 +221,13 @@ try {
 
   // The same requests answered afresh every time: what the kept replies above save.
   await service.stop();
-  service = await startServiceProcess(nats.url, requestDb, { REPLY_CACHE_ENTRIES: "0" });
+  service = await startServiceProcess(nats.url, requestDb, {}, { replyCacheEntries: 0 });
   const fresh = await sequentialLatency(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, REQUESTS);
   const freshRate = await throughput(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, 64, SECONDS);
   await service.stop();
-  recordLatencyInformation("REPLY_CACHE_ENTRIES=0", fresh);
+  recordLatencyInformation("no reply cache (replyCacheEntries: 0)", fresh);
   record({
-    figure: "request throughput, REPLY_CACHE_ENTRIES=0 (for information)",
+    figure: "request throughput, no reply cache (replyCacheEntries: 0) (for information)",
     value: freshRate,
     unit: "replies/s",
     baseline: { name: "bare NATS responder", value: bareRate },
@@ -234,10 +235,10 @@ try {
     met: true,
   });
   // Without the read-after-write wait: what the service itself adds to a NATS round trip.
-  service = await startServiceProcess(nats.url, requestDb, { READ_AFTER_WRITE_MS: "0" });
+  service = await startServiceProcess(nats.url, requestDb, {}, { readAfterWriteMs: 0 });
   const noWait = await sequentialLatency(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, REQUESTS);
   await service.stop();
-  recordLatencyInformation("READ_AFTER_WRITE_MS=0", noWait);
+  recordLatencyInformation("no read-after-write wait (readAfterWriteMs: 0)", noWait);
   service = await startServiceProcess(nats.url, requestDb);
 
   // Mixed: ingest at full speed while 8 clients send requests; the baseline is the bare responder
@@ -272,11 +273,15 @@ try {
     target: "<= 5",
     met: mixed <= 5,
   });
-  for (const [name, value] of [["INGEST_THREAD_NICE", "10"], ["INGEST_THREAD", "off"]]) {
+  const variants: [string, Tuning][] = [
+    ["ingest thread 10 nice steps lower (ingestNice: 10)", { ingestNice: 10 }],
+    ["no ingest thread (ingestThread: false)", { ingestThread: false }],
+  ];
+  for (const [name, tuning] of variants) {
     await service.stop();
-    service = await startServiceProcess(nats.url, requestDb, { [name]: value });
+    service = await startServiceProcess(nats.url, requestDb, {}, tuning);
     record({
-      figure: `request p99 under full ingest, ${name}=${value} (for information)`,
+      figure: `request p99 under full ingest, ${name} (for information)`,
       value: await underIngest("rosey.db.stats.recent_chat.get", { limit: 20 }),
       unit: "ms",
       baseline: bareMixed,
