@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { createClient } from "@libsql/client";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { skipFlags } from "../../../shared/nats/jetstream.ts";
+import { MAX_DELIVER, skipFlags } from "../../../shared/nats/jetstream.ts";
 import { freePort } from "../../../shared/nats/local_server.ts";
 import { ask, json, request, spawnService, startNats, startRosey, tempDir, waitFor } from "../../_helpers.ts";
 
-const JS_ENV = { INGEST_MODE: "jetstream", JETSTREAM_ACK_WAIT: "2" };
+const JS_ENV = { INGEST_MODE: "jetstream" };
+/** A short ack wait, so that a redelivery shows within a test's time. */
+const JS_TUNING = { ackWaitSeconds: 2 };
 
 async function chatCounts(path: string) {
   const db = createClient({ url: `file:${path}` });
@@ -93,7 +95,7 @@ async function publishChat(nc: NatsConnection, count: number, from = 0) {
 
 Deno.test("INGEST_MODE=jetstream stores events from the stream, and requests still get their own replies", async () => {
   await using nats = await startNats({ storeDir: await Deno.makeTempDir() });
-  await using t = await startRosey(JS_ENV, nats);
+  await using t = await startRosey(JS_ENV, nats, JS_TUNING);
   const jsm = await jetstreamManager(t.nc);
   const info = await jsm.streams.info("ROSEY_DB_EVENTS");
   assert.ok(info.config.subjects.includes("rosey.db.message.log"));
@@ -138,7 +140,7 @@ Deno.test("INGEST_MODE=jetstream: kill -9 five times during 50,000 events loses 
   await using dir = await tempDir();
   const path = `${dir.path}/kill.db`;
   const args = ["--db-path", path, "--nats-url", nats.url];
-  let service = await spawnService(args, JS_ENV);
+  let service = await spawnService(args, JS_ENV, undefined, JS_TUNING);
   const nc = await connect({ servers: nats.url });
   // With a PubAck for each: a loaded server may drop core publishes before they reach the stream.
   const publishing = publishChatAcked(nc, 50_000);
@@ -146,7 +148,7 @@ Deno.test("INGEST_MODE=jetstream: kill -9 five times during 50,000 events loses 
     await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 600));
     service.child.kill("SIGKILL");
     await service.child.status;
-    service = await spawnService(args, JS_ENV);
+    service = await spawnService(args, JS_ENV, undefined, JS_TUNING);
   }
   await publishing;
   await waitFor(async () => (await chatCounts(path)).rows >= 50_000, 120_000, "50,000 rows")
@@ -171,7 +173,7 @@ Deno.test("INGEST_MODE=jetstream: nats-server killed and restarted mid-load, eve
   let nats = await startNats({ storeDir: store.path, port });
   await using dir = await tempDir();
   const path = `${dir.path}/server-kill.db`;
-  const service = await spawnService(["--db-path", path, "--nats-url", nats.url], JS_ENV);
+  const service = await spawnService(["--db-path", path, "--nats-url", nats.url], JS_ENV, undefined, JS_TUNING);
   const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   const js = jetstream(nc);
   const accepted = new Set<number>();
@@ -278,23 +280,20 @@ for (const mode of ["jetstream", "core"] as const) {
   });
 }
 
-Deno.test("INGEST_MODE=jetstream creates the stream and consumer at start-up and updates them from configuration", async () => {
+Deno.test("INGEST_MODE=jetstream creates the stream and consumer named after SUBJECT_PREFIX and QUEUE_GROUP at start-up and updates them from RETENTION's events=", async () => {
   await using nats = await startNats({ storeDir: await Deno.makeTempDir() });
+  const names = { SUBJECT_PREFIX: "chat.db-test", QUEUE_GROUP: "bots-db" };
   {
-    await using _t = await startRosey({ ...JS_ENV, JETSTREAM_MAX_AGE: "3600", JETSTREAM_MAX_DELIVER: "4" }, nats);
+    await using _t = await startRosey({ ...JS_ENV, ...names, RETENTION: "events=1h" }, nats, JS_TUNING);
   }
-  await using t = await startRosey({
-    ...JS_ENV,
-    JETSTREAM_MAX_AGE: "7200",
-    JETSTREAM_ACK_WAIT: "9",
-    JETSTREAM_MAX_DELIVER: "6",
-  }, nats);
+  await using t = await startRosey({ ...JS_ENV, ...names, RETENTION: "events=2h" }, nats, { ackWaitSeconds: 9 });
   const jsm = await jetstreamManager(t.nc);
-  const stream = await jsm.streams.info("ROSEY_DB_EVENTS");
+  const stream = await jsm.streams.info("CHAT_DB_TEST_EVENTS");
   assert.equal(stream.config.max_age, 7200 * 1e9);
   assert.equal(stream.config.retention, "workqueue");
-  const consumer = await jsm.consumers.info("ROSEY_DB_EVENTS", "rosey-db");
-  assert.deepEqual([consumer.config.ack_wait, consumer.config.max_deliver], [9 * 1e9, 6]);
+  assert.ok(stream.config.subjects.includes("chat.db-test.message.log"), stream.config.subjects.join(", "));
+  const consumer = await jsm.consumers.info("CHAT_DB_TEST_EVENTS", "bots-db");
+  assert.deepEqual([consumer.config.ack_wait, consumer.config.max_deliver], [9 * 1e9, MAX_DELIVER]);
 });
 
 Deno.test("skipFlags skips sequences applied before and a sequence repeated within one batch", () => {
