@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { accepts, freePort } from "../shared/nats/local_server.ts";
-import { tempDir, waitFor } from "./_helpers.ts";
+import { tempDir, tuningEnv, waitFor } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TASKS: Record<string, string> = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
@@ -82,7 +82,7 @@ Deno.test({
     const natsPort = freePort(), httpPort = freePort();
     const child = machine.command(TASKS.serve, {
       DATABASE_PATH: `${dir.path}/data/rosey.db`,
-      NATS_EMBEDDED_PORT: String(natsPort),
+      ...tuningEnv({ localNatsPort: natsPort }),
       HTTP_PORT: String(httpPort),
       LOG_LEVEL: "ERROR",
     }).spawn();
@@ -121,7 +121,7 @@ Deno.test("Ctrl-C on the README's serve command drains, stops the local nats-ser
     cwd: ROOT,
     env: {
       DATABASE_PATH: `${dir.path}/rosey.db`,
-      NATS_EMBEDDED_PORT: String(natsPort),
+      ...tuningEnv({ localNatsPort: natsPort }),
       HTTP_PORT: String(httpPort),
       LOG_LEVEL: "INFO",
     },
