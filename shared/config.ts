@@ -1,6 +1,7 @@
 /** Configuration: one zod schema over environment variables and CLI flags. */
 import { z } from "zod";
 import { databaseUrlProblem, natsUrlProblem, redactUrl } from "./config/checks.ts";
+import type { FunctionSettings } from "./function/define.ts";
 import { LOG_LEVELS } from "./log.ts";
 import { parseRetention, RETENTION_DEFAULT } from "./config/retention.ts";
 import { REMOVED } from "./config/removed.ts";
@@ -232,4 +233,9 @@ export function databaseUrl(config: Config): string {
   if (config.DATABASE_URL) return config.DATABASE_URL;
   if (config.DATABASE_PATH) return config.DATABASE_PATH === ":memory:" ? ":memory:" : `file:${config.DATABASE_PATH}`;
   return "file:data/rosey.db";
+}
+
+/** The settings a handler may read, taken from the configuration: never a credential. */
+export function functionSettings(config: Config): FunctionSettings {
+  return { SUBJECT_PREFIX: config.SUBJECT_PREFIX, RETENTION: config.RETENTION, BACKUP_DIR: config.BACKUP_DIR };
 }

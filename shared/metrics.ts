@@ -150,7 +150,7 @@ const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 const BATCH_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
 /** Outcomes each kind of function can have (see Router.recordEventOutcome and #onRequest). */
 const OUTCOMES = { event: ["ok", "invalid", "dead_letter"], request: ["ok", "invalid", "error"] } as const;
-/** A dead letter's code: a ServiceError's, or "handler_error" for anything else (shared/storage/writer.ts, failureCode). */
+/** A dead letter's code: a ServiceError's, or "handler_error" for anything else (shared/storage/writer/dead_letters.ts, failureCode). */
 const DEAD_LETTER_CODES = [...Object.values(ERROR_NAMES), "handler_error"];
 
 /** What {@linkcode Metrics.initSubject} needs to know of a served subject. */

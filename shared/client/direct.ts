@@ -2,8 +2,7 @@
  * The client's direct path: the function handlers on a local database, for a bot without NATS.
  * Loaded by `import()` on first use only, so a bot that only talks NATS never loads libSQL.
  */
-import { type Config, loadConfig, withoutCredentials } from "../config.ts";
-import { functionSettings } from "../runtime/routes.ts";
+import { type Config, functionSettings, loadConfig, withoutCredentials } from "../config.ts";
 import { type Database, openDatabase } from "../storage/db.ts";
 import { decodeInput } from "../function/decode.ts";
 import { ServiceError } from "../function/errors.ts";

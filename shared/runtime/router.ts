@@ -1,6 +1,6 @@
 /** The router: subscribes every function's subject and runs the per-message pipeline. */
 import { headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import type { Config } from "../config.ts";
+import { type Config, functionSettings } from "../config.ts";
 import type { Database } from "../storage/db.ts";
 import { decodeInput, validateInput } from "../function/decode.ts";
 import { recordEndpoint } from "../nats/service_discovery.ts";
@@ -9,7 +9,7 @@ import type { EventFunction, FunctionSettings, RequestContext, RequestFunction }
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { ReplyCache } from "./reply_cache.ts";
-import { functionSettings, matchesPattern, NO_PARAMS, type Route } from "./routes.ts";
+import { matchesPattern, NO_PARAMS, type Route } from "./routes.ts";
 import type { EventEntry, Writer } from "../storage/writer.ts";
 
 /** Requests with longer payloads are always answered afresh: their keys would cost more than they save. */

@@ -1,16 +1,10 @@
 /** Routes: each loaded function bound to its full subject, metric labels and $SRV statistics. */
 import type { Config } from "../config.ts";
-import type { FunctionSettings } from "../function/define.ts";
 import { type EndpointStats, endpointStats } from "../nats/service_discovery.ts";
 import type { LoadedFunction } from "./discover.ts";
 
 /** The parameters of a subject without `[name]` tokens, shared by all of them. */
 export const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-/** The settings a handler may read, taken from the configuration: never a credential. */
-export function functionSettings(config: Config): FunctionSettings {
-  return { SUBJECT_PREFIX: config.SUBJECT_PREFIX, RETENTION: config.RETENTION, BACKUP_DIR: config.BACKUP_DIR };
-}
-
 /** A function bound to its full subject. */
 export interface Route extends LoadedFunction {
   fullSubject: string;

@@ -1,7 +1,7 @@
 /** Runs the handlers of one event batch inside its transaction, optionally each in a savepoint. */
 import { isBusy } from "../../function/errors.ts";
 import type { EventContext } from "../../function/define.ts";
-import type { Config } from "../../config.ts";
+import { type Config, functionSettings } from "../../config.ts";
 import type { Logger } from "../../log.ts";
 import type { Sql } from "../../function/sql.ts";
 import type { BatchItem, EventEntry } from "./entries.ts";
@@ -44,7 +44,7 @@ export async function applyEvents(tx: Sql, events: BatchItem[], options: ApplyOp
       subject: head.subject,
       params: head.params,
       receivedAt,
-      config: options.config,
+      config: functionSettings(options.config),
       log: options.log,
     };
     const run = events.slice(start, end) as EventEntry[];

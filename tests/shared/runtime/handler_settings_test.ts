@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConfig, withoutCredentials } from "../../../shared/config.ts";
-import { functionSettings } from "../../../shared/runtime/routes.ts";
+import { functionSettings } from "../../../shared/config.ts";
 import { json, request, startNats, startTestService, tempDir, waitFor } from "../../_helpers.ts";
 
 /** A value for every setting that holds a credential or says where one is used, each easy to find. */
