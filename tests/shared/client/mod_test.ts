@@ -190,7 +190,7 @@ Deno.test("createRoseyClient covers the conversation store, through NATS and dir
 Deno.test("createRoseyClient with acknowledgedEvents resolves once the stream has the event, and rejects without a stream", async () => {
   await using store = await tempDir();
   await using nats = await startNats({ storeDir: store.path });
-  await using t = await startRosey({ INGEST_MODE: "jetstream", JETSTREAM_ACK_WAIT: "2" }, nats);
+  await using t = await startRosey({ INGEST_MODE: "jetstream" }, nats, { ackWaitSeconds: 2 });
   const client = createRoseyClient({ nc: t.nc, acknowledgedEvents: true });
   await client.messageLog({ username: "alice", message: "kept", timestamp: 1000 });
   await waitFor(

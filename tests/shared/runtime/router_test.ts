@@ -10,6 +10,8 @@ Deno.test("router serves nested paths, [name] tokens and skips _ and _test files
     "rosey.db.kv.*.get",
     "rosey.db.note.add",
     "rosey.db.note.count",
+    "rosey.db.settings.get",
+    "rosey.db.settings.keep",
   ]);
   const reply = await request(t.nc, "rosey.db.kv.weather.get", { key: "city" });
   assert.deepEqual(reply.data, { plugin: "weather", key: "city" });
