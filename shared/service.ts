@@ -1,10 +1,10 @@
 /** The service, start to stop: functions → HTTP → database → migrations → NATS → router. */
 import { nuid, type Subscription } from "@nats-io/transport-node";
-import { type Config, ConfigError, databaseUrl, LOCAL_NATS_PORT, type Tuning, withoutCredentials } from "./config.ts";
+import { type Config, databaseUrl, LOCAL_NATS_PORT, type Tuning, withoutCredentials } from "./config.ts";
 import { type Database, databaseMode, openDatabase } from "./storage/db.ts";
-import { discoverFunctions, matchesFilter } from "./runtime/discover.ts";
+import { discoverFunctions, selectFunctions } from "./runtime/discover.ts";
 import { serveDiscovery } from "./nats/service_discovery.ts";
-import { createHttpApp } from "./http/app.ts";
+import { createHttpApp, serveHttp } from "./http/app.ts";
 import { IngestThread } from "./ingest/thread.ts";
 import type { Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
@@ -103,7 +103,7 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
   };
 
   const app = createHttpApp({ metrics, notReady, routes: () => router.routes, metricsToken: config.METRICS_TOKEN });
-  const http = listen(config, app.fetch);
+  const http = serveHttp(config, app.fetch);
   const httpUrl = `http://${
     config.HTTP_HOST.includes(":") ? `[${config.HTTP_HOST}]` : config.HTTP_HOST
   }:${http.addr.port}`;
@@ -262,35 +262,6 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
       log.info("Stopped");
     },
   };
-}
-
-/** The functions `FUNCTIONS` selects; a glob that selects none is a typo that would leave its subjects unserved. */
-function selectFunctions<F extends { subject: string }>(functions: F[], config: Config): F[] {
-  const options = { prefix: config.SUBJECT_PREFIX };
-  const globs = config.FUNCTIONS.split(",").map((glob) => glob.trim()).filter(Boolean);
-  const unmatched = globs.filter((glob) => !functions.some((f) => matchesFilter(f.subject, glob, options)));
-  if (unmatched.length > 0) {
-    const families = [...new Set(functions.map((f) => f.subject.split(".")[0]))].join(", ");
-    throw new ConfigError(
-      unmatched.map((glob) =>
-        `FUNCTIONS: "${glob}" matches no subject (subjects begin with ${families}; GET /functions lists them all)`
-      ),
-    );
-  }
-  return functions.filter((f) => matchesFilter(f.subject, config.FUNCTIONS, options));
-}
-
-/** Serves HTTP, or a ConfigError naming the address when it cannot be bound (in use, not local, not allowed). */
-function listen(config: Config, handler: Deno.ServeHandler): Deno.HttpServer<Deno.NetAddr> {
-  try {
-    return Deno.serve({ hostname: config.HTTP_HOST, port: config.HTTP_PORT, onListen: () => {} }, handler);
-  } catch (error) {
-    const address = `${config.HTTP_HOST}:${config.HTTP_PORT}`;
-    const hint = error instanceof Deno.errors.AddrInUse
-      ? "stop what uses it or set HTTP_PORT to a free port (0 picks one)"
-      : "set HTTP_HOST to an address of this machine and HTTP_PORT to a port this user may bind";
-    throw new ConfigError([`HTTP_PORT: cannot listen on ${address}: ${(error as Error).message}: ${hint}`]);
-  }
 }
 
 /** `db` whose writes make the ingest thread pause between its batches, so that they get the lock soon. */

@@ -1,6 +1,7 @@
 /** The HTTP edge: health, readiness, Prometheus metrics and the function catalogue. */
 import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
+import { type Config, ConfigError } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Route } from "../runtime/routes.ts";
 
@@ -77,4 +78,17 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   let diff = a.length ^ b.length;
   for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i];
   return diff === 0;
+}
+
+/** Serves HTTP, or a ConfigError naming the address when it cannot be bound (in use, not local, not allowed). */
+export function serveHttp(config: Config, handler: Deno.ServeHandler): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    return Deno.serve({ hostname: config.HTTP_HOST, port: config.HTTP_PORT, onListen: () => {} }, handler);
+  } catch (error) {
+    const address = `${config.HTTP_HOST}:${config.HTTP_PORT}`;
+    const hint = error instanceof Deno.errors.AddrInUse
+      ? "stop what uses it or set HTTP_PORT to a free port (0 picks one)"
+      : "set HTTP_HOST to an address of this machine and HTTP_PORT to a port this user may bind";
+    throw new ConfigError([`HTTP_PORT: cannot listen on ${address}: ${(error as Error).message}: ${hint}`]);
+  }
 }

@@ -1,4 +1,5 @@
 /** Finds function files under a directory and maps each path to its subject. */
+import { type Config, ConfigError } from "../config.ts";
 import { isFunction, type RoseyFunction } from "../function/define.ts";
 
 /** A loaded function file and the subject it serves. */
@@ -109,4 +110,20 @@ export function matchesFilter(subject: string, filter: string, options: MatchesF
     const regex = new RegExp(`^${pattern}$`);
     return forms.some((form) => regex.test(form));
   });
+}
+
+/** The functions `FUNCTIONS` selects; a glob that selects none is a typo that would leave its subjects unserved. */
+export function selectFunctions<F extends { subject: string }>(functions: F[], config: Config): F[] {
+  const options = { prefix: config.SUBJECT_PREFIX };
+  const globs = config.FUNCTIONS.split(",").map((glob) => glob.trim()).filter(Boolean);
+  const unmatched = globs.filter((glob) => !functions.some((f) => matchesFilter(f.subject, glob, options)));
+  if (unmatched.length > 0) {
+    const families = [...new Set(functions.map((f) => f.subject.split(".")[0]))].join(", ");
+    throw new ConfigError(
+      unmatched.map((glob) =>
+        `FUNCTIONS: "${glob}" matches no subject (subjects begin with ${families}; GET /functions lists them all)`
+      ),
+    );
+  }
+  return functions.filter((f) => matchesFilter(f.subject, config.FUNCTIONS, options));
 }
