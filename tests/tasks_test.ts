@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { accepts, freePort } from "../shared/nats/local_server.ts";
-import { tempDir, tuningEnv, waitFor } from "./_helpers.ts";
+import { tempDir, tuningEnv } from "./_helpers.ts";
+import { collectText, waitReadiness } from "./_process.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TASKS: Record<string, string> = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
@@ -86,25 +87,17 @@ Deno.test({
       HTTP_PORT: String(httpPort),
       LOG_LEVEL: "ERROR",
     }).spawn();
-    const errors = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let log = "";
-    const reading = (async () => {
-      for (let part = await errors.read(); !part.done; part = await errors.read()) log += part.value;
-    })();
+    const log = collectText(child.stderr);
     try {
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${httpPort}/ready`).catch(() => undefined))?.status === 200,
-        30_000,
-        "ready",
-      );
+      await waitReadiness(`http://127.0.0.1:${httpPort}`, { timeoutMs: 30_000 });
     } finally {
       child.kill("SIGTERM");
       await child.stdout.cancel();
     }
     const { code } = await child.status;
-    await reading;
-    assert.doesNotMatch(log, /NotCapable|Requires \w+ access/, "no permission is missing");
-    assert.equal(code, 0, log);
+    await log.done;
+    assert.doesNotMatch(log.text(), /NotCapable|Requires \w+ access/, "no permission is missing");
+    assert.equal(code, 0, log.text());
     assert.match(await machine.aptCalls(), /install -y -qq nats-server/);
     assert.equal(await accepts(natsPort), false, "the local nats-server stopped with the service");
   },
@@ -129,23 +122,16 @@ Deno.test("Ctrl-C on the README's serve command drains, stops the local nats-ser
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  let log = "";
-  const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (chunk) => void (log += chunk) }),
-  );
+  const log = collectText(child.stderr);
   try {
-    await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${httpPort}/ready`).catch(() => undefined))?.status === 200,
-      60_000,
-      "ready",
-    );
+    await waitReadiness(`http://127.0.0.1:${httpPort}`, { timeoutMs: 60_000 });
   } finally {
     Deno.kill(-child.pid, "SIGINT");
   }
   const { code } = await child.status;
-  await reading;
-  assert.equal(code, 0, log);
-  assert.match(log, /"Stopped"/);
-  assert.doesNotMatch(log, /Disconnected from NATS/, "the local nats-server outlived the drain");
+  await log.done;
+  assert.equal(code, 0, log.text());
+  assert.match(log.text(), /"Stopped"/);
+  assert.doesNotMatch(log.text(), /Disconnected from NATS/, "the local nats-server outlived the drain");
   assert.equal(await accepts(natsPort), false, "the local nats-server stopped");
 });

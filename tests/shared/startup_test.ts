@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { accepts, freePort, startNatsServer } from "../../shared/nats/local_server.ts";
 import { tempDir, waitFor } from "../_helpers.ts";
+import { collectText, waitReadiness } from "../_process.ts";
 
 const MAIN = new URL("../../shared/main.ts", import.meta.url).pathname;
 
@@ -29,16 +30,9 @@ function spawnMain(env: Record<string, string>) {
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  let log = "";
-  const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (chunk) => void (log += chunk) }),
-  );
+  const log = collectText(child.stderr);
   const base = `http://127.0.0.1:${httpPort}`;
-  const ready = async () => {
-    const response = await fetch(base + "/ready").catch(() => undefined);
-    return response ? { status: response.status, body: await response.text() } : undefined;
-  };
-  return { child, ready, base, log: () => log, reading };
+  return { child, base, log: log.text, reading: log.done };
 }
 
 Deno.test("shared/main.ts stops with exit status 2 and one line naming the setting for mistakes no retry can fix", async () => {
@@ -126,14 +120,7 @@ Deno.test("with NATS unreachable, each attempt logs the target and the cause at 
       [unknown, "nats://no-such-host.invalid:4222", /ENOTFOUND/],
     ] as const
   ) {
-    const reply = await waitFor(
-      async () => {
-        const ready = await service.ready();
-        return ready?.body.includes("cannot connect") ? ready : undefined;
-      },
-      10_000,
-      "the NATS failure on /ready",
-    );
+    const reply = await waitReadiness(service.base, { reason: "cannot connect", timeoutMs: 10_000 });
     assert.equal(reply.status, 503);
     assert.ok(reply.body.includes(`nats: cannot connect to ${target}: `), reply.body);
     assert.match(reply.body, cause);
@@ -157,21 +144,14 @@ Deno.test("with credentials the server refuses, the service stays up and retries
   const refusing = await startNatsServer({ port, args: ["--user", "bot", "--pass", "right"] });
   const service = spawnMain({ NATS_URL: `nats://127.0.0.1:${port}`, NATS_USER: "bot", NATS_PASSWORD: "other" });
   try {
-    const reply = await waitFor(
-      async () => {
-        const ready = await service.ready();
-        return ready?.body.includes("Authorization Violation") ? ready : undefined;
-      },
-      10_000,
-      "the refusal on /ready",
-    );
+    const reply = await waitReadiness(service.base, { reason: "Authorization Violation", timeoutMs: 10_000 });
     assert.equal(reply.status, 503);
     assert.ok(reply.body.includes(`cannot connect to nats://127.0.0.1:${port}: Authorization Violation`));
     await waitFor(() => service.log().split("Authorization Violation").length > 3, 10_000, "three logged attempts");
     await refusing.stop();
     // The server's credentials change: the service connects by itself.
     await using _accepting = await startNatsServer({ port, args: ["--user", "bot", "--pass", "other"] });
-    await waitFor(async () => (await service.ready())?.status === 200, 15_000, "ready once the credentials match");
+    await waitReadiness(service.base, { timeoutMs: 15_000 });
   } finally {
     service.child.kill("SIGTERM");
     assert.equal((await service.child.status).code, 0, service.log());
