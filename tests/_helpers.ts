@@ -42,8 +42,6 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     (Deno.env.get("TEST_LOG") ? createLogger({ level: "DEBUG", format: "pretty" }) : silentLogger);
   const service = await startService(loadConfig(env), log, {
     functionsDir: FIXTURE_FUNCTIONS,
-    // Tests read right after they publish; a loaded test machine must not turn that into a race.
-    readAfterWriteMs: 10_000,
     ...options.tuning,
   });
   await service.started;

@@ -18,8 +18,8 @@ export interface Tuning {
   ingestThread?: boolean;
   /** Linux nice steps of the ingest thread below the requests (default 0). */
   ingestNice?: number;
-  /** See shared/runtime/router.ts READ_AFTER_WRITE_MS. */
-  readAfterWriteMs?: number;
+  /** Ignored: read-your-writes has no time window (delete once shared/service.ts stops reading it). */
+  readAfterWriteMs?: never;
   /** See shared/runtime/router.ts REPLY_CACHE_ENTRIES. */
   replyCacheEntries?: number;
   /** See shared/nats/jetstream.ts ACK_WAIT_SECONDS. */
@@ -34,7 +34,6 @@ const TuningSchema = z.strictObject({
   localNatsPort: int(1, 65535).optional(),
   ingestThread: z.boolean().optional(),
   ingestNice: int(0, 19).optional(),
-  readAfterWriteMs: int(0, 60_000).optional(),
   replyCacheEntries: int(0, 1_000_000).optional(),
   ackWaitSeconds: int(1, 3600).optional(),
 }) satisfies z.ZodType<Tuning>;

@@ -85,7 +85,6 @@ async function start(config: Config, tuning: Tuning, servers: string, files: Eve
     metrics,
     db,
     writer,
-    readAfterWriteMs: tuning.readAfterWriteMs,
     replyCacheEntries: tuning.replyCacheEntries,
   });
   let queued = 0;

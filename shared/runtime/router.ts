@@ -16,8 +16,14 @@ import type { EventEntry, Writer } from "../storage/writer.ts";
 const CACHED_PAYLOAD_BYTES = 1024;
 const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
-/** Well above the fastest measured writer (about 150 events per ms), so that no hopeful wait is skipped. */
-const EVENTS_PER_MS_MAX = 500;
+/**
+ * Longest wait of a request for the events received before it. Never reached in normal work: a flood
+ * of a million queued events commits within it (about 150 events per ms). It bounds the wait when
+ * the writer cannot commit (a database held busy by another process, a disk that fails), and the
+ * request then gets a 503 rather than a reply that might miss its own connection's events. A thread
+ * that died releases its waiters at once (shared/ingest/thread.ts), without waiting for this bound.
+ */
+export const READ_YOUR_WRITES_BOUND_MS = 10_000;
 
 /** What the router hands events to and waits on for read-after-write. */
 export interface EventQueue {
@@ -37,17 +43,11 @@ export interface RouterOptions {
   log: Logger;
   /** Where received events go: the writer (the default) or the ingest thread (shared/ingest/thread.ts). */
   events?: EventQueue;
-  /** Longest wait of a request for the events received before it (default {@linkcode READ_AFTER_WRITE_MS}; 0: none). */
+  /** Ignored: read-your-writes has no time window any more (delete once shared/service.ts stops passing it). */
   readAfterWriteMs?: number;
   /** Replies kept until the next commit (default {@linkcode REPLY_CACHE_ENTRIES}; 0: none). */
   replyCacheEntries?: number;
 }
-
-/**
- * Longest wait of a request for the events received before it: a batch in hand commits within a few
- * ms (up to 500 events per ms), and a flood of events must delay a reply by a bounded time only.
- */
-export const READ_AFTER_WRITE_MS = 5;
 
 /** Replies kept until the next commit: a bot's repeated reads between two commits fit in a thousand. */
 export const REPLY_CACHE_ENTRIES = 1000;
@@ -126,19 +126,27 @@ export class Router {
   }
 
   /**
-   * Read-your-writes: resolves once the events received before this request are committed, or
-   * after {@linkcode READ_AFTER_WRITE_MS}, so that a flood of events delays a request by a bounded time and
-   * never more; undefined when nothing received is uncommitted. When more events are queued than
-   * any writer could commit within the limit, waiting cannot succeed, so the request does not wait.
+   * Read-your-writes: resolves once the events received before this request are committed (never
+   * waiting for those received after it); undefined, at no cost, when nothing received is
+   * uncommitted. Rejects with a 503 after {@linkcode READ_YOUR_WRITES_BOUND_MS}.
    */
   #eventsCommitted(): Promise<void> | undefined {
-    const limit = this.options.readAfterWriteMs ?? READ_AFTER_WRITE_MS;
     const events = this.#events();
-    const queued = events.depth;
-    if (limit === 0 || queued === 0 || queued > limit * EVENTS_PER_MS_MAX) return undefined;
+    if (events.depth === 0) return undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, limit));
-    return Promise.race([events.settled(), deadline]).finally(() => clearTimeout(timer));
+    const bound = new Promise<never>((_, reject) =>
+      timer = setTimeout(
+        () =>
+          reject(
+            new ServiceError(
+              503,
+              `Events received before this request are not committed after ${READ_YOUR_WRITES_BOUND_MS / 1000} s`,
+            ),
+          ),
+        READ_YOUR_WRITES_BOUND_MS,
+      )
+    );
+    return Promise.race([events.settled(), bound]).finally(() => clearTimeout(timer));
   }
 
   #events(): EventQueue {
