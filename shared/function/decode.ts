@@ -1,13 +1,14 @@
 /** Turns a raw NATS payload into a function's validated input, or a ServiceError saying why not. */
 import type { z } from "zod";
 import { type InputIssue, ServiceError } from "./errors.ts";
+import { jsonPolicyIssues } from "./json_policy.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** At most this many problems are spelled out in an error's one-line message; its `issues` list them all. */
 const SUMMARY_ISSUES = 5;
 
-/** Size check → UTF-8 → JSON → zod. An empty payload is read as `{}`. */
+/** Size check → UTF-8 → JSON → the JSON policy every subject shares → zod. An empty payload is read as `{}`. */
 export function decodeInput<S extends z.ZodType>(schema: S, data: Uint8Array, maxBytes: number): z.output<S> {
   if (data.length > maxBytes) {
     throw new ServiceError(413, `Payload too large: ${data.length} bytes (limit ${maxBytes})`);
@@ -28,6 +29,8 @@ export function decodeInput<S extends z.ZodType>(schema: S, data: Uint8Array, ma
       }
     }
   }
+  const refused = jsonPolicyIssues(value);
+  if (refused.length > 0) throw invalidInput(refused);
   return validateInput(schema, value);
 }
 
@@ -35,9 +38,14 @@ export function decodeInput<S extends z.ZodType>(schema: S, data: Uint8Array, ma
 export function validateInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = checkInput(schema, value);
   if ("data" in parsed) return parsed.data;
-  const shown = parsed.issues.slice(0, SUMMARY_ISSUES).map((issue) => `${fieldName(issue.path)}: ${issue.message}`);
-  if (parsed.issues.length > SUMMARY_ISSUES) shown.push(`and ${parsed.issues.length - SUMMARY_ISSUES} more`);
-  throw new ServiceError(400, `Invalid input: ${shown.join("; ")}`, parsed.issues);
+  throw invalidInput(parsed.issues);
+}
+
+/** The 400 error for `issues`: the first few in its one-line message, all of them in its body. */
+function invalidInput(issues: InputIssue[]): ServiceError {
+  const shown = issues.slice(0, SUMMARY_ISSUES).map((issue) => `${fieldName(issue.path)}: ${issue.message}`);
+  if (issues.length > SUMMARY_ISSUES) shown.push(`and ${issues.length - SUMMARY_ISSUES} more`);
+  return new ServiceError(400, `Invalid input: ${shown.join("; ")}`, issues);
 }
 
 /**
