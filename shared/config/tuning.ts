@@ -20,8 +20,8 @@ export interface Tuning {
   ingestNice?: number;
   /** Ignored: read-your-writes has no time window (delete once shared/service.ts stops reading it). */
   readAfterWriteMs?: never;
-  /** See shared/runtime/router.ts REPLY_CACHE_ENTRIES. */
-  replyCacheEntries?: number;
+  /** Ignored: replies are no longer kept (delete once shared/service.ts stops reading it). */
+  replyCacheEntries?: never;
   /** See shared/nats/jetstream.ts ACK_WAIT_SECONDS. */
   ackWaitSeconds?: number;
 }
@@ -34,7 +34,6 @@ const TuningSchema = z.strictObject({
   localNatsPort: int(1, 65535).optional(),
   ingestThread: z.boolean().optional(),
   ingestNice: int(0, 19).optional(),
-  replyCacheEntries: int(0, 1_000_000).optional(),
   ackWaitSeconds: int(1, 3600).optional(),
 }) satisfies z.ZodType<Tuning>;
 

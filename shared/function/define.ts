@@ -72,9 +72,9 @@ export interface RequestFunction<I extends AnySchema = AnySchema, O extends AnyS
   readonly input: I;
   readonly output: O;
   /**
-   * The reply depends only on the input, the subject, the database's contents and `ctx.receivedAt`
-   * (no other clock, no writes): the router may answer a repeated request with the same reply while
-   * nothing was committed and the clock is in the same second.
+   * A read: the reply depends only on the input, the subject, the database's contents and
+   * `ctx.receivedAt`, and the function writes nothing. The bot client then answers a request that
+   * got no reply with the output's empty value (shared/client/generate.ts fallbackOf).
    */
   readonly cacheReplies?: boolean;
   handle(input: z.output<I>, ctx: RequestContext): Promise<z.input<O>>;

@@ -85,7 +85,6 @@ async function start(config: Config, tuning: Tuning, servers: string, files: Eve
     metrics,
     db,
     writer,
-    replyCacheEntries: tuning.replyCacheEntries,
   });
   let queued = 0;
   /** Counts events just queued; once they are committed, the main thread's requests learn it. */

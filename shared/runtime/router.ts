@@ -8,14 +8,9 @@ import { ServiceError, toServiceError } from "../function/errors.ts";
 import type { EventFunction, FunctionSettings, RequestContext, RequestFunction } from "../function/define.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import { ReplyCache } from "./reply_cache.ts";
 import { matchesPattern, NO_PARAMS, type Route } from "./routes.ts";
 import type { EventEntry, Writer } from "../storage/writer.ts";
 
-/** Requests with longer payloads are always answered afresh: their keys would cost more than they save. */
-const CACHED_PAYLOAD_BYTES = 1024;
-const utf8 = new TextDecoder();
-const utf8Encoder = new TextEncoder();
 /**
  * Longest wait of a request for the events received before it. Never reached in normal work: a flood
  * of a million queued events commits within it (about 150 events per ms). It bounds the wait when
@@ -45,12 +40,9 @@ export interface RouterOptions {
   events?: EventQueue;
   /** Ignored: read-your-writes has no time window any more (delete once shared/service.ts stops passing it). */
   readAfterWriteMs?: number;
-  /** Replies kept until the next commit (default {@linkcode REPLY_CACHE_ENTRIES}; 0: none). */
+  /** Ignored: replies are no longer kept (delete once shared/service.ts stops passing it). */
   replyCacheEntries?: number;
 }
-
-/** Replies kept until the next commit: a bot's repeated reads between two commits fit in a thousand. */
-export const REPLY_CACHE_ENTRIES = 1000;
 
 /** Subscribes routes and handles their messages until drained. */
 export class Router {
@@ -60,21 +52,15 @@ export class Router {
   #inFlight = new Set<Promise<void>>();
   #prefixTokens: number;
   #bySubject = new Map<string, Route>();
-  #replies: ReplyCache;
   #settings: FunctionSettings;
 
   constructor(routes: Route[], readonly options: RouterOptions) {
     this.routes = routes;
-    this.#replies = new ReplyCache(options.replyCacheEntries ?? REPLY_CACHE_ENTRIES);
     this.#settings = functionSettings(options.config);
     this.#prefixTokens = options.config.SUBJECT_PREFIX.split(".").length;
     for (const route of routes) {
       this.#bySubject.set(route.fullSubject, route);
-      const { fn } = route;
-      options.metrics.initSubject(route.subject, {
-        kind: fn.kind,
-        cacheReplies: fn.kind === "request" && fn.cacheReplies,
-      });
+      options.metrics.initSubject(route.subject, { kind: route.fn.kind });
     }
   }
 
@@ -235,32 +221,10 @@ export class Router {
     this.#events().event({ fn, subject, params: this.#params(route, subject), raw: msg.data });
   }
 
-  /**
-   * The reply's JSON: the kept one while the database has not changed since and the clock is in
-   * the same second (the handler sees time only as `ctx.receivedAt`), else the handler's. The
-   * payload is decoded only for the handler: a kept reply was made from the same bytes.
-   */
-  async #replyBody(route: Route, fn: RequestFunction, msg: Msg): Promise<string | Uint8Array> {
-    const receivedAt = Math.floor(Date.now() / 1000);
-    const answer = async () => {
-      const input = decodeInput(fn.input, msg.data, this.options.config.MAX_PAYLOAD_BYTES);
-      return JSON.stringify(await fn.handle(input, this.#requestContext(route, msg.subject, receivedAt)));
-    };
-    if (!fn.cacheReplies || msg.data.length > CACHED_PAYLOAD_BYTES) return answer();
-    // Read before the handler runs: a commit in between leaves the kept reply under an older version.
-    const changes = this.options.db.changeVersion?.();
-    if (changes === undefined) return answer();
-    const version = `${changes} ${receivedAt}`;
-    const key = `${msg.subject} ${utf8.decode(msg.data)}`;
-    const kept = this.#replies.get(key, version);
-    if (kept !== undefined) {
-      this.options.metrics.replyCacheHits.inc(route.labels.subject);
-      return kept;
-    }
-    // Kept encoded: a repeated reply is then sent without encoding it again.
-    const body = utf8Encoder.encode(await answer());
-    this.#replies.set(key, version, body);
-    return body;
+  /** The reply's JSON, from the handler. */
+  async #replyBody(route: Route, fn: RequestFunction, msg: Msg): Promise<string> {
+    const input = decodeInput(fn.input, msg.data, this.options.config.MAX_PAYLOAD_BYTES);
+    return JSON.stringify(await fn.handle(input, this.#requestContext(route, msg.subject)));
   }
 
   async #onRequest(route: Route, fn: RequestFunction, msg: Msg) {

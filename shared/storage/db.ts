@@ -17,11 +17,6 @@ export interface Database {
   transaction<T>(work: (tx: Sql) => Promise<T>, retry?: BusyRetry): Promise<T>;
   /** Runs `work` on the writer's connection outside a transaction (VACUUM). */
   withoutTransaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
-  /**
-   * A value that changes whenever anyone (this process or another) may have committed; absent
-   * where it cannot be read cheaply (remote and replica databases).
-   */
-  changeVersion?(): string;
   /** Resolves when the database answers `SELECT 1` (and, for a replica, its last sync succeeded). */
   ping(): Promise<void>;
   /** Path of the local file, when there is one. */
@@ -70,41 +65,12 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
     const writer = new LocalConnection(path ?? ":memory:", key, writerPragmas);
     if (mode === "file") writer.run("PRAGMA journal_mode = WAL");
     const reader = mode === "file" ? new LocalConnection(path!, key, readerPragmas) : writer;
-    // data_version moves when another connection commits; `writes` covers this process's writer,
-    // which in memory mode is the reader's own connection. It moves in the same synchronous step
-    // as COMMIT or ROLLBACK, and while work runs outside a transaction every call gets a new value.
-    // Requests resumed together (from one socket read, or by one commit they waited for) share one
-    // reading of data_version: it is taken after all of them arrived, and it is dropped at once
-    // when this process commits.
-    let writes = 0, outside = 0;
-    let shared: string | undefined;
-    const bump = () => {
-      writes++;
-      shared = undefined;
-    };
-    const changeVersion = () => {
-      if (outside > 0) return `${++writes}:`;
-      if (shared === undefined) {
-        shared = `${writes}:${reader.value("PRAGMA data_version")}`;
-        queueMicrotask(() => shared = undefined);
-      }
-      return shared;
-    };
     return {
       mode,
       path,
       read: reader.sql,
-      transaction: (work, retry) => localTransaction(writer, work, bump, options.onBusyRetry, retry),
-      async withoutTransaction(work) {
-        outside++;
-        try {
-          return await work(writer.sql);
-        } finally {
-          outside--;
-          bump();
-        }
-      },
-      changeVersion,
+      transaction: (work, retry) => localTransaction(writer, work, options.onBusyRetry, retry),
+      withoutTransaction: (work) => work(writer.sql),
       async ping() {
         await reader.sql.query("SELECT 1");
       },
@@ -194,7 +160,6 @@ class PragmaConnection {
 async function localTransaction<T>(
   conn: LocalConnection,
   work: (tx: Sql) => Promise<T>,
-  onEnd: () => void,
   onBusy?: () => void,
   retry?: BusyRetry,
 ) {
@@ -207,7 +172,6 @@ async function localTransaction<T>(
   try {
     const result = await work(conn.sql);
     conn.run("COMMIT");
-    onEnd();
     return result;
   } catch (error) {
     try {
@@ -215,7 +179,6 @@ async function localTransaction<T>(
     } catch {
       // COMMIT failed after SQLite had already rolled back on its own.
     }
-    onEnd();
     throw error;
   }
 }

@@ -10,6 +10,8 @@ Deno.test("deno task bench runs end to end at a small size and writes every figu
       BENCH_REQUESTS: "100",
       BENCH_SECONDS: "0.5",
       BENCH_CLIENT_EVENTS: "200",
+      BENCH_RYW_TRIALS: "20",
+      BENCH_BOT_SECONDS: "1",
       BENCH_OUT: out,
     },
     stdout: "piped",
@@ -18,7 +20,11 @@ Deno.test("deno task bench runs end to end at a small size and writes every figu
   assert.ok(success);
   assert.match(new TextDecoder().decode(stdout), /^\| figure \| value \|/m);
   const { results } = JSON.parse(await Deno.readTextFile(out));
-  assert.equal(results.length, 18);
-  for (const r of results) assert.ok(Number.isFinite(r.value) && r.value > 0, r.figure);
+  assert.equal(results.length, 15);
+  for (const r of results) {
+    // Misses are counted, and none is the expected count.
+    const least = r.unit === "misses" ? 0 : Number.MIN_VALUE;
+    assert.ok(Number.isFinite(r.value) && r.value >= least, r.figure);
+  }
   await Deno.remove(out);
 });

@@ -4,7 +4,8 @@
  * a baseline measured in the same run. Prints a table and writes JSON (BENCH_OUT).
  *
  * Sizes come from the environment so that a smoke test can run it small: BENCH_EVENTS (200000),
- * BENCH_CHAT_ROWS (100000), BENCH_REQUESTS (5000), BENCH_SECONDS (10), BENCH_CLIENT_EVENTS (20000).
+ * BENCH_CHAT_ROWS (100000), BENCH_REQUESTS (5000), BENCH_SECONDS (10), BENCH_CLIENT_EVENTS (20000),
+ * BENCH_RYW_TRIALS (1000), BENCH_BOT_SECONDS (5).
  */
 import { createClient } from "@libsql/client";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -12,6 +13,7 @@ import { createRoseyClient } from "../../shared/client/mod.ts";
 import type { Tuning } from "../../shared/config.ts";
 import { silentLogger } from "../../shared/log.ts";
 import { startNatsServer } from "../../shared/nats/local_server.ts";
+import { botWorkload, readYourWrites } from "./bot_workload.ts";
 import { percentile, runScript, type ServiceProcess, sleep, spawnScript, startServiceProcess } from "./_harness.ts";
 
 const size = (name: string, fallback: number) => Number(Deno.env.get(name) ?? fallback);
@@ -20,6 +22,8 @@ const CHAT_ROWS = size("BENCH_CHAT_ROWS", 100_000);
 const REQUESTS = size("BENCH_REQUESTS", 5_000);
 const SECONDS = size("BENCH_SECONDS", 10);
 const CLIENT_EVENTS = size("BENCH_CLIENT_EVENTS", 20_000);
+const RYW_TRIALS = size("BENCH_RYW_TRIALS", 1_000);
+const BOT_SECONDS = size("BENCH_BOT_SECONDS", 5);
 const OUT = Deno.env.get("BENCH_OUT") ?? "bench-results/latest.json";
 
 interface Row {
@@ -205,42 +209,6 @@ try {
     met: rate >= 20_000,
   });
 
-  /** p50 and p99 of `stats.recent_chat.get` under another setting, beside bare NATS. */
-  const recordLatencyInformation = (setting: string, figures: typeof bare) => {
-    for (const [p] of LATENCY_TARGETS) {
-      record({
-        figure: `stats.recent_chat.get ${p}, ${setting} (for information)`,
-        value: figures[p],
-        unit: "ms",
-        baseline: { name: `bare NATS request-reply ${p}`, value: bare[p] },
-        target: "reported",
-        met: true,
-      });
-    }
-  };
-
-  // The same requests answered afresh every time: what the kept replies above save.
-  await service.stop();
-  service = await startServiceProcess(nats.url, requestDb, {}, { replyCacheEntries: 0 });
-  const fresh = await sequentialLatency(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, REQUESTS);
-  const freshRate = await throughput(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, 64, SECONDS);
-  await service.stop();
-  recordLatencyInformation("no reply cache (replyCacheEntries: 0)", fresh);
-  record({
-    figure: "request throughput, no reply cache (replyCacheEntries: 0) (for information)",
-    value: freshRate,
-    unit: "replies/s",
-    baseline: { name: "bare NATS responder", value: bareRate },
-    target: "reported",
-    met: true,
-  });
-  // Without the read-after-write wait: what the service itself adds to a NATS round trip.
-  service = await startServiceProcess(nats.url, requestDb, {}, { readAfterWriteMs: 0 });
-  const noWait = await sequentialLatency(nc, "rosey.db.stats.recent_chat.get", { limit: 20 }, REQUESTS);
-  await service.stop();
-  recordLatencyInformation("no read-after-write wait (readAfterWriteMs: 0)", noWait);
-  service = await startServiceProcess(nats.url, requestDb);
-
   // Mixed: ingest at full speed while 8 clients send requests; the baseline is the bare responder
   // under the same flood, which is what the transport and this machine allow.
   const clients = await Promise.all(Array.from({ length: 8 }, () => connect({ servers: nats.url })));
@@ -290,6 +258,34 @@ try {
     });
   }
   await Promise.all(clients.map((c) => c.close()));
+
+  // Read-your-writes: a request sees the event its connection published just before it, under a flood.
+  await service.stop();
+  service = await startServiceProcess(nats.url, requestDb);
+  const ryw = await readYourWrites(nats.url, RYW_TRIALS);
+  record({
+    figure: `read-your-writes misses in ${RYW_TRIALS} trials under a flood (query.user_stats p99 ${
+      ryw.p99.toFixed(1)
+    } ms)`,
+    value: ryw.misses,
+    unit: "misses",
+    target: "0",
+    met: ryw.misses === 0,
+  });
+
+  // A realistic bot: steady chat events, polls, user lookups and an LLM app (tests/bench/bot_workload.ts).
+  await service.stop();
+  service = await startServiceProcess(nats.url, `${workDir}/bot.db`);
+  const bot = await botWorkload(nats.url, BOT_SECONDS);
+  await service.stop();
+  record({
+    figure: `bot workload request p99 (mean ${bot.mean.toFixed(2)} ms)`,
+    value: bot.p99,
+    unit: "ms",
+    target: "reported",
+    met: true,
+  });
+  service = await startServiceProcess(nats.url, requestDb);
   echo.kill("SIGTERM");
   await echo.status;
 

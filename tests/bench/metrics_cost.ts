@@ -38,7 +38,7 @@ const prom = {
 };
 // The same series in both, present from the start as the service makes them.
 for (const subject of subjects) {
-  ours.initSubject(subject, { kind: "request", cacheReplies: true });
+  ours.initSubject(subject, { kind: "request" });
   ours.initSubject(subject, { kind: "event" });
   for (const outcome of ["ok", "invalid", "error", "dead_letter"]) prom.messages.inc({ subject, outcome }, 0);
   prom.handler.zero({ subject });
