@@ -15,8 +15,6 @@ const DEAD_LETTER_CODES = [...Object.values(ERROR_NAMES), "handler_error"];
 /** What {@linkcode Metrics.initSubject} needs to know of a served subject. */
 export interface ServedSubject {
   kind: "event" | "request";
-  /** Whether its replies may be kept (`cacheReplies`): only then can it count reply cache hits. */
-  cacheReplies?: boolean;
 }
 
 /** Every metric rosey-db exports; one instance per service. */
@@ -58,10 +56,6 @@ export class Metrics {
     "From a batch's arrival to its acknowledgement",
     DURATION_BUCKETS,
   );
-  readonly replyCacheHits = new Counter(
-    `${PREFIX}reply_cache_hits_total`,
-    "Requests answered with a kept reply because nothing was committed since, by subject",
-  );
   readonly writerQueueDepth: Sampled;
   readonly #process = processMetrics();
 
@@ -84,7 +78,6 @@ export class Metrics {
       this.batchSize.init({ subject });
       for (const code of DEAD_LETTER_CODES) this.deadLetters.init({ subject, code });
     }
-    if (served.cacheReplies) this.replyCacheHits.init({ subject });
   }
 
   /** Makes the JetStream series present at 0: they appear only once the JetStream ingest has started. */
@@ -106,7 +99,6 @@ export class Metrics {
       this.natsConnected,
       this.natsReconnects,
       this.busyRetries,
-      this.replyCacheHits,
       this.writerQueueDepth,
       ...(jetstream.every((metric) => metric.empty) ? [] : jetstream),
       ...this.#process,

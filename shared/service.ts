@@ -71,8 +71,6 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
   >;
   const router = new Router(routesOf(functions, config), {
     config,
-    readAfterWriteMs: tuning.readAfterWriteMs,
-    replyCacheEntries: tuning.replyCacheEntries,
     log,
     metrics,
     get db() {

@@ -5,7 +5,7 @@ import { Conversation, ConversationId, Message, MESSAGE_COLUMNS, messageOf, requ
 export default defineRequest({
   description: "A conversation with all its messages as one JSON document (deleted ones too, for audit)",
   input: z.object({ id: ConversationId }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.object({ conversation: Conversation, messages: z.array(Message) }),
   async handle(input, ctx) {
     const conversation = await requireConversation(ctx.db, input.id, true);

@@ -5,7 +5,7 @@ import { Conversation, ConversationId, requireConversation } from "./_model.ts";
 export default defineRequest({
   description: "One conversation (404 when unknown or deleted)",
   input: z.object({ id: ConversationId }),
-  cacheReplies: true,
+  readOnly: true,
   output: Conversation,
   handle: (input, ctx) => requireConversation(ctx.db, input.id),
 });

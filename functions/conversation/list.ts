@@ -11,7 +11,7 @@ export default defineRequest({
     /** The `next_before` of the previous page. */
     before: z.string().regex(/^\d+$/, "must be a cursor returned by a previous page").optional(),
   }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.object({ conversations: z.array(Conversation), next_before: z.string().nullable() }),
   async handle(input, ctx) {
     const rows = await ctx.db.query<z.infer<typeof Conversation> & { activity: number }>(

@@ -6,7 +6,7 @@ const Mark = z.object({ users: z.number(), timestamp: z.number().nullable() });
 export default defineRequest({
   description: "High-water marks, the top 10 chatters and how many users were ever seen",
   input: z.object({}),
-  cacheReplies: true,
+  readOnly: true,
   output: z.object({
     high_water_mark: Mark,
     high_water_connected: Mark,

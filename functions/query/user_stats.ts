@@ -15,7 +15,7 @@ const Found = z.object({
 export default defineRequest({
   description: "One user's statistics, or {found:false}",
   input: z.object({ username: Username }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.union([z.object({ found: z.literal(false) }), Found]),
   async handle(input, ctx) {
     const [user] = await ctx.db.query<Omit<z.infer<typeof Found>, "found">>(

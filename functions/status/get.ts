@@ -11,7 +11,7 @@ const StatusRow = StatusFields.extend({
 export default defineRequest({
   description: "The bot's current status (every field null before the first update)",
   input: z.object({}),
-  cacheReplies: true,
+  readOnly: true,
   output: StatusRow,
   async handle(_input, ctx) {
     const [row] = await ctx.db.query<Record<string, string | number | null>>(

@@ -4,7 +4,7 @@ import { defineRequest } from "../../shared/function/define.ts";
 export default defineRequest({
   description: "API tokens as previews (first 8 characters), never the tokens themselves",
   input: z.object({ include_revoked: z.boolean().default(false) }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.array(z.object({
     token_preview: z.string(),
     description: z.string().nullable(),

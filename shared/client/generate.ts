@@ -23,11 +23,11 @@ export function methodName(relative: string): string {
 
 /**
  * The fallback of a request when no reply came: the empty value of its output (`"empty"`) for a
- * read (a function that declares `cacheReplies`: its reply depends only on the database), when
+ * read (a function that declares `readOnly`: its reply depends only on the database), when
  * that value exists; `null` otherwise, since a write's outcome is unknown after a timeout.
  */
 export function fallbackOf(fn: LoadedFunction["fn"]): "empty" | null {
-  if (fn.kind !== "request" || !fn.cacheReplies) return null;
+  if (fn.kind !== "request" || !fn.readOnly) return null;
   return emptyValueOf(fn.output) === null ? null : "empty";
 }
 

@@ -18,10 +18,6 @@ export interface Tuning {
   ingestThread?: boolean;
   /** Linux nice steps of the ingest thread below the requests (default 0). */
   ingestNice?: number;
-  /** Ignored: read-your-writes has no time window (delete once shared/service.ts stops reading it). */
-  readAfterWriteMs?: never;
-  /** Ignored: replies are no longer kept (delete once shared/service.ts stops reading it). */
-  replyCacheEntries?: never;
   /** See shared/nats/jetstream.ts ACK_WAIT_SECONDS. */
   ackWaitSeconds?: number;
 }

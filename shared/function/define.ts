@@ -76,7 +76,7 @@ export interface RequestFunction<I extends AnySchema = AnySchema, O extends AnyS
    * `ctx.receivedAt`, and the function writes nothing. The bot client then answers a request that
    * got no reply with the output's empty value (shared/client/generate.ts fallbackOf).
    */
-  readonly cacheReplies?: boolean;
+  readonly readOnly?: boolean;
   handle(input: z.output<I>, ctx: RequestContext): Promise<z.input<O>>;
 }
 

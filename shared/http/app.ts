@@ -41,7 +41,7 @@ export function describeRoute(route: Route) {
     ...(fn.kind === "request"
       ? {
         output: z.toJSONSchema(fn.output, { io: "output", unrepresentable: "any" }),
-        cache_replies: fn.cacheReplies === true,
+        read_only: fn.readOnly === true,
       }
       : {}),
   };

@@ -38,10 +38,6 @@ export interface RouterOptions {
   log: Logger;
   /** Where received events go: the writer (the default) or the ingest thread (shared/ingest/thread.ts). */
   events?: EventQueue;
-  /** Ignored: read-your-writes has no time window any more (delete once shared/service.ts stops passing it). */
-  readAfterWriteMs?: number;
-  /** Ignored: replies are no longer kept (delete once shared/service.ts stops passing it). */
-  replyCacheEntries?: number;
 }
 
 /** Subscribes routes and handles their messages until drained. */

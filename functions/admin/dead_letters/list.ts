@@ -10,7 +10,7 @@ export default defineRequest({
     limit: z.number().int().min(1).max(1000).default(100),
     before_id: z.number().int().positive().optional(),
   }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.array(z.object({
     id: z.number(),
     subject: z.string(),

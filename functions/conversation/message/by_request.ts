@@ -6,7 +6,7 @@ export default defineRequest({
   description:
     "Every message carrying metadata.request_id, across conversations, in order: one request traced end to end",
   input: z.object({ request_id: z.string().min(1), limit: z.number().int().min(1).max(1000).default(100) }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.array(Message),
   async handle(input, ctx) {
     const rows = await ctx.db.query(

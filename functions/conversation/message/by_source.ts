@@ -9,7 +9,7 @@ export default defineRequest({
     source: z.string().min(1),
     limit: z.number().int().min(1).max(1000).default(100),
   }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.array(Message),
   async handle(input, ctx) {
     await requireConversation(ctx.db, input.conversation_id);

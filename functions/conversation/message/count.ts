@@ -5,7 +5,7 @@ import { ConversationId, requireConversation, Role } from "../_model.ts";
 export default defineRequest({
   description: "How many messages a conversation has, optionally of one role",
   input: z.object({ conversation_id: ConversationId, role: Role.optional() }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.object({ count: z.number() }),
   async handle(input, ctx) {
     await requireConversation(ctx.db, input.conversation_id);

@@ -5,7 +5,7 @@ import { ConversationId, Message, MESSAGE_COLUMNS, messageOf, requireConversatio
 export default defineRequest({
   description: "The last n messages in chronological order, ready to be a prompt's context",
   input: z.object({ conversation_id: ConversationId, n: z.number().int().min(1).max(500).default(20) }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.array(Message),
   async handle(input, ctx) {
     await requireConversation(ctx.db, input.conversation_id);

@@ -10,7 +10,7 @@ export default defineRequest({
     /** The `next_after` of the previous page. */
     after: z.string().regex(/^\d+$/, "must be a cursor returned by a previous page").optional(),
   }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.object({ messages: z.array(Message), next_after: z.string().nullable() }),
   async handle(input, ctx) {
     await requireConversation(ctx.db, input.conversation_id);

@@ -14,7 +14,7 @@ export default defineRequest({
     query: z.string().trim().min(1, "must not be empty").max(500),
     limit: z.number().int().min(1).max(100).default(20),
   }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.array(z.object({
     conversation_id: z.string(),
     message_id: z.string(),

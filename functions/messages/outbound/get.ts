@@ -16,7 +16,7 @@ export default defineRequest({
     max_retries: z.number().int().min(1).max(100).default(3),
   }),
   output: z.array(OutboundMessage),
-  cacheReplies: true,
+  readOnly: true,
   handle(input, ctx) {
     // Backoff: after n failures a message is due again 2^n minutes after its last attempt.
     return ctx.db.query(

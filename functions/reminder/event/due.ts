@@ -6,7 +6,7 @@ export default defineRequest({
   description: "Events not paused whose interval has elapsed since their last reminder (or since creation)",
   input: z.object({ now: z.number().nonnegative().optional(), guild_id: z.string().min(1).optional() }),
   output: z.array(ReminderEvent),
-  cacheReplies: true,
+  readOnly: true,
   async handle(input, ctx) {
     const rows = await ctx.db.query(
       `SELECT ${EVENT_COLUMNS} FROM reminder_events

@@ -6,7 +6,7 @@ import { EVENT_COLUMNS, EventId, eventOf, ReminderEvent, Snowflake } from "../_m
 export default defineRequest({
   description: "One event, by id or by the message it watches",
   input: z.union([z.object({ event_id: EventId }), z.object({ message_id: Snowflake })]),
-  cacheReplies: true,
+  readOnly: true,
   output: ReminderEvent,
   async handle(input, ctx) {
     const [column, value] = "event_id" in input ? ["id", input.event_id] : ["message_id", input.message_id];

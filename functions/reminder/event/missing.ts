@@ -6,7 +6,7 @@ export default defineRequest({
   description: "Members of the event's guild, bots excepted, who have not reacted with every required emoji " +
     "(with no required emoji: who have not reacted at all)",
   input: z.object({ event_id: EventId }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.array(Member),
   async handle(input, ctx) {
     const event = await requireEvent(ctx.db, input.event_id);

@@ -6,7 +6,7 @@ import { Guild, Snowflake } from "../_model.ts";
 export default defineRequest({
   description: "One guild (404 when unknown)",
   input: z.object({ guild_id: Snowflake }),
-  cacheReplies: true,
+  readOnly: true,
   output: Guild,
   async handle(input, ctx) {
     const [row] = await ctx.db.query<Record<string, unknown>>(

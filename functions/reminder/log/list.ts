@@ -5,7 +5,7 @@ import { EventId, LOG_COLUMNS, LogEntry, requireEvent } from "../_model.ts";
 export default defineRequest({
   description: "An event's reminder log, newest first",
   input: z.object({ event_id: EventId, limit: z.number().int().min(1).max(1000).default(50) }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.array(LogEntry),
   async handle(input, ctx) {
     await requireEvent(ctx.db, input.event_id);

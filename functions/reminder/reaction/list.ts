@@ -5,7 +5,7 @@ import { EventId, requireEvent } from "../_model.ts";
 export default defineRequest({
   description: "An event's reactions, oldest first",
   input: z.object({ event_id: EventId }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.array(z.object({ user_id: z.string(), emoji: z.string(), reacted_at: z.number() })),
   async handle(input, ctx) {
     await requireEvent(ctx.db, input.event_id);

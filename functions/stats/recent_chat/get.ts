@@ -11,7 +11,7 @@ export const ChatMessage = z.object({
 export default defineRequest({
   description: "The newest `limit` chat messages, oldest first",
   input: z.object({ limit: z.number().int().min(1).max(1000).default(50) }),
-  cacheReplies: true,
+  readOnly: true,
   output: z.array(ChatMessage),
   handle(input, ctx) {
     return ctx.db.query(

@@ -31,7 +31,7 @@ Deno.test("every request method's fallback is null or a value its output schema 
     const value = emptyValueOf(entry.fn.output);
     assert.notEqual(value, null, `${method} has an empty value`);
     assert.ok(entry.fn.output.safeParse(value).success, `${method}'s fallback parses`);
-    assert.ok(entry.fn.cacheReplies, `${method} is a read`);
+    assert.ok(entry.fn.readOnly, `${method} is a read`);
   }
 });
 

@@ -58,8 +58,8 @@ Deno.test("/functions lists each subject with the JSON Schemas of its input and 
   assert.equal(input.properties.n.maximum, 10);
   assert.deepEqual(input.required, ["text"]);
   assert.equal((echo.output as { type: string }).type, "object");
-  assert.equal(echo.cache_replies, false, "echo.get does not declare cacheReplies");
-  assert.equal(list.find((f) => f.subject === "rosey.db.note.count")!.cache_replies, true);
+  assert.equal(echo.read_only, false, "echo.get does not declare readOnly");
+  assert.equal(list.find((f) => f.subject === "rosey.db.note.count")!.read_only, true);
   const add = list.find((f) => f.subject === "rosey.db.note.add")!;
   assert.equal(add.kind, "event");
   assert.equal(add.output, undefined);
