@@ -11,7 +11,7 @@ const SUMMARY_ISSUES = 5;
 /** Size check → UTF-8 → JSON → the JSON policy every subject shares → zod. An empty payload is read as `{}`. */
 export function decodeInput<S extends z.ZodType>(schema: S, data: Uint8Array, maxBytes: number): z.output<S> {
   if (data.length > maxBytes) {
-    throw new ServiceError(413, `Payload too large: ${data.length} bytes (limit ${maxBytes})`);
+    throw new ServiceError(413, `Payload too large: ${data.length} bytes (limit ${maxBytes})`, [], "VALUE_TOO_LARGE");
   }
   let value: unknown = {};
   if (data.length > 0) {
@@ -19,13 +19,13 @@ export function decodeInput<S extends z.ZodType>(schema: S, data: Uint8Array, ma
     try {
       text = utf8.decode(data);
     } catch {
-      throw new ServiceError(400, "Invalid payload: not UTF-8 text");
+      throw new ServiceError(400, "Invalid payload: not UTF-8 text", [], "INVALID_JSON");
     }
     if (text.trim() !== "") {
       try {
         value = JSON.parse(text);
       } catch (error) {
-        throw new ServiceError(400, `Invalid JSON: ${(error as Error).message}`);
+        throw new ServiceError(400, `Invalid JSON: ${(error as Error).message}`, [], "INVALID_JSON");
       }
     }
   }
@@ -45,7 +45,14 @@ export function validateInput<S extends z.ZodType>(schema: S, value: unknown): z
 function invalidInput(issues: InputIssue[]): ServiceError {
   const shown = issues.slice(0, SUMMARY_ISSUES).map((issue) => `${fieldName(issue.path)}: ${issue.message}`);
   if (issues.length > SUMMARY_ISSUES) shown.push(`and ${issues.length - SUMMARY_ISSUES} more`);
-  return new ServiceError(400, `Invalid input: ${shown.join("; ")}`, issues);
+  // MISSING_FIELD only when nothing else is wrong: the caller then knows adding fields is the fix.
+  const missing = issues.every((issue) => issue.message.startsWith("missing"));
+  return new ServiceError(
+    400,
+    `Invalid input: ${shown.join("; ")}`,
+    issues,
+    missing ? "MISSING_FIELD" : "VALIDATION_ERROR",
+  );
 }
 
 /**

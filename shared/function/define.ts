@@ -77,6 +77,13 @@ export interface RequestFunction<I extends AnySchema = AnySchema, O extends AnyS
    * got no reply with the output's empty value (shared/client/generate.ts fallbackOf).
    */
   readonly readOnly?: boolean;
+  /**
+   * How its errors are answered, its own and the router's (bad JSON, schema, size): `"adr32"` (the
+   * default) `{error:{code, message, issues?}}`, or `"rosey"`, the plugin style of Rosey's own service,
+   * `{success:false, error:{code, message}}` with codes such as MISSING_FIELD or NOT_FOUND. Both carry
+   * the ADR-32 headers.
+   */
+  readonly replyStyle?: "adr32" | "rosey";
   handle(input: z.output<I>, ctx: RequestContext): Promise<z.input<O>>;
 }
 

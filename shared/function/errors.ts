@@ -1,4 +1,7 @@
-/** Service errors: a numeric code that travels as ADR-32 headers and an `{error}` body. */
+/**
+ * Service errors: a numeric code that travels as ADR-32 headers and, in the body, either the ADR-32
+ * style `{error:{code, message, issues?}}` or Rosey's plugin style `{success:false, error:{code, message}}`.
+ */
 
 /** The error codes callers see, by HTTP-like status. */
 export const ERROR_NAMES = {
@@ -6,11 +9,39 @@ export const ERROR_NAMES = {
   404: "not_found",
   409: "conflict",
   413: "too_large",
+  422: "unprocessable",
   500: "internal",
   503: "unavailable",
 } as const;
 
 export type ErrorStatus = keyof typeof ERROR_NAMES;
+
+/** The error codes of Rosey's plugin style (see README "Errors"), finer than the status. */
+export type RoseyErrorCode =
+  | "INVALID_JSON"
+  | "MISSING_FIELD"
+  | "VALIDATION_ERROR"
+  | "INVALID_SUBJECT"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "LOCK_TIMEOUT"
+  | "VALUE_TOO_LARGE"
+  | "MIGRATION_FAILED"
+  | "ROLLBACK_FAILED"
+  | "NOT_CONFIGURED"
+  | "DATABASE_ERROR"
+  | "INTERNAL_ERROR";
+
+/** A Rosey-style code for an error that names none: the one its status stands for. */
+const ROSEY_CODES: Record<ErrorStatus, RoseyErrorCode> = {
+  400: "VALIDATION_ERROR",
+  404: "NOT_FOUND",
+  409: "CONFLICT",
+  413: "VALUE_TOO_LARGE",
+  422: "MIGRATION_FAILED",
+  500: "INTERNAL_ERROR",
+  503: "DATABASE_ERROR",
+};
 
 /** One problem with an input: the path of the field at fault (empty for the whole payload) and what it accepts. */
 export interface InputIssue {
@@ -20,7 +51,13 @@ export interface InputIssue {
 
 /** An error a handler throws on purpose; its message is shown to the caller. */
 export class ServiceError extends Error {
-  constructor(readonly status: ErrorStatus, message: string, readonly issues: InputIssue[] = []) {
+  constructor(
+    readonly status: ErrorStatus,
+    message: string,
+    readonly issues: InputIssue[] = [],
+    /** The finer code of Rosey's plugin style; by default the one the status stands for. */
+    readonly roseyCode: RoseyErrorCode = ROSEY_CODES[status],
+  ) {
     super(message);
     this.name = "ServiceError";
   }
@@ -33,6 +70,11 @@ export class ServiceError extends Error {
   toBody(): { error: { code: string; message: string; issues?: InputIssue[] } } {
     const error = { code: this.code, message: this.message };
     return { error: this.issues.length > 0 ? { ...error, issues: this.issues } : error };
+  }
+
+  /** The JSON body of an error reply in Rosey's plugin style. */
+  toRoseyBody(): { success: false; error: { code: RoseyErrorCode; message: string } } {
+    return { success: false, error: { code: this.roseyCode, message: this.message } };
   }
 }
 

@@ -239,7 +239,8 @@ export class Router {
       const h = headers();
       h.set("Nats-Service-Error", failure.message.replace(/[\r\n]+/g, " "));
       h.set("Nats-Service-Error-Code", String(failure.status));
-      msg.respond(JSON.stringify(failure.toBody()), { headers: h });
+      const body = fn.replyStyle === "rosey" ? failure.toRoseyBody() : failure.toBody();
+      msg.respond(JSON.stringify(body), { headers: h });
     } finally {
       const seconds = (performance.now() - started) / 1000;
       const outcome = !failure ? "ok" : failure.status === 400 || failure.status === 413 ? "invalid" : "error";
