@@ -35,6 +35,10 @@ export class Metrics {
   );
   readonly natsConnected = new Gauge(`${PREFIX}nats_connected`, "1 while the connection (events or requests) is up");
   readonly natsReconnects = new Counter(`${PREFIX}nats_reconnects_total`, "Reconnections to NATS by connection");
+  readonly subscriptionRefused = new Gauge(
+    `${PREFIX}subscription_refused`,
+    "1 while the NATS server refuses this subject's subscription (permissions), by subject",
+  );
   readonly busyRetries = new Counter(
     `${PREFIX}database_busy_retries_total`,
     "Write transactions retried because the database was locked",
@@ -74,6 +78,7 @@ export class Metrics {
   initSubject(subject: string, served: ServedSubject): void {
     for (const outcome of OUTCOMES[served.kind]) this.messages.init({ subject, outcome });
     this.handlerSeconds.init({ subject });
+    this.subscriptionRefused.set(0, { subject });
     if (served.kind === "event") {
       this.batchSize.init({ subject });
       for (const code of DEAD_LETTER_CODES) this.deadLetters.init({ subject, code });
@@ -98,6 +103,7 @@ export class Metrics {
       this.deadLetters,
       this.natsConnected,
       this.natsReconnects,
+      this.subscriptionRefused,
       this.busyRetries,
       this.writerQueueDepth,
       ...(jetstream.every((metric) => metric.empty) ? [] : jetstream),

@@ -16,6 +16,7 @@ export function servingProblems(
   if (router && router.subscribed < router.expectedSubscriptions) {
     reasons.push(`functions: ${router.subscribed} of ${router.expectedSubscriptions} subscribed`);
   }
+  for (const refusal of router?.refusals() ?? []) reasons.push(`functions: ${refusal}`);
   const problem = ingest?.problem();
   if (problem) reasons.push(`jetstream: ${problem}`);
   return reasons;

@@ -1,5 +1,5 @@
 /** The router: subscribes every function's subject and runs the per-message pipeline. */
-import { headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { type Config, functionSettings } from "../config.ts";
 import type { Database } from "../storage/db.ts";
 import { decodeInput, validateInput } from "../function/decode.ts";
@@ -9,6 +9,7 @@ import type { EventFunction, FunctionSettings, RequestContext, RequestFunction }
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { matchesPattern, NO_PARAMS, type Route } from "./routes.ts";
+import { Subscriptions } from "./subscriptions.ts";
 import type { EventEntry, Writer } from "../storage/writer.ts";
 
 /**
@@ -43,7 +44,7 @@ export interface RouterOptions {
 /** Subscribes routes and handles their messages until drained. */
 export class Router {
   readonly routes: Route[];
-  #subs: Subscription[] = [];
+  #subs: Subscriptions;
   #nc?: NatsConnection;
   #inFlight = new Set<Promise<void>>();
   #prefixTokens: number;
@@ -54,6 +55,7 @@ export class Router {
     this.routes = routes;
     this.#settings = functionSettings(options.config);
     this.#prefixTokens = options.config.SUBJECT_PREFIX.split(".").length;
+    this.#subs = new Subscriptions({ queue: options.config.QUEUE_GROUP, log: options.log, metrics: options.metrics });
     for (const route of routes) {
       this.#bySubject.set(route.fullSubject, route);
       options.metrics.initSubject(route.subject, { kind: route.fn.kind });
@@ -67,7 +69,7 @@ export class Router {
 
   /** How many routes are subscribed. */
   get subscribed(): number {
-    return this.#subs.filter((sub) => !sub.isClosed()).length;
+    return this.#subs.active;
   }
 
   /** How many routes this router subscribes: with INGEST_MODE=jetstream, events come from the stream. */
@@ -91,20 +93,21 @@ export class Router {
    * published them, so an event published before a request is received before it.
    */
   async start(nc: NatsConnection): Promise<void> {
-    const queue = this.options.config.QUEUE_GROUP;
     this.#nc = nc;
     for (const route of this.routes) {
       if (route.fn.kind === "event") {
         if (!this.#subscribesEvents()) continue;
-        const callback = (_err: Error | null, msg: Msg) => this.#onEvent(route, route.fn as EventFunction, msg);
-        this.#subs.push(nc.subscribe(route.fullSubject, { queue, callback }));
+        this.#subs.add(nc, route, (msg) => this.#onEvent(route, route.fn as EventFunction, msg));
       } else {
-        const callback = (_err: Error | null, msg: Msg) =>
-          this.#track(this.#onRequest(route, route.fn as RequestFunction, msg));
-        this.#subs.push(nc.subscribe(route.fullSubject, { queue, callback }));
+        this.#subs.add(nc, route, (msg) => this.#track(this.#onRequest(route, route.fn as RequestFunction, msg)));
       }
     }
     await nc.flush();
+  }
+
+  /** Why the server refuses some subscriptions (permissions), one line per subject; empty when none. */
+  refusals(): string[] {
+    return this.#subs.refusals();
   }
 
   /**
@@ -137,7 +140,7 @@ export class Router {
 
   /** Stops taking messages, lets requests in flight answer and waits until every received event is committed. */
   async drain(): Promise<void> {
-    await Promise.allSettled(this.#subs.map((sub) => sub.drain()));
+    await this.#subs.drain();
     await Promise.allSettled([...this.#inFlight]);
     await this.options.writer.settled();
   }

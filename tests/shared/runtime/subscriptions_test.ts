@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { startNatsServer } from "../../../shared/nats/local_server.ts";
+import { http, request, startTestService, tempDir, waitFor } from "../../_helpers.ts";
+
+/** A nats-server configuration: the service's user `svc`, denied subscribing to `denied`; anyone else is `bot`. */
+function permissions(denied: string[]): string {
+  const deny = denied.length > 0 ? `, permissions: { subscribe: { deny: ${JSON.stringify(denied)} } }` : "";
+  return `authorization {\n  users = [\n    { user: svc, password: pw${deny} }\n    { user: bot, password: bot }\n  ]\n}\nno_auth_user: bot\n`;
+}
+
+Deno.test("a subscription the server refuses: no crash, /ready and metrics name it, and it is served once the server allows it", async () => {
+  await using dir = await tempDir();
+  const conf = `${dir.path}/nats.conf`;
+  await Deno.writeTextFile(conf, permissions(["rosey.db.echo.get"]));
+  await using nats = await startNatsServer({ args: ["-c", conf] });
+  await using t = await startTestService({ nats, env: { NATS_USER: "svc", NATS_PASSWORD: "pw" } });
+  const ready = async () => {
+    const response = await http(t.service, "/ready");
+    return { status: response.status, body: await response.text() };
+  };
+  const refused = await ready();
+  assert.equal(refused.status, 503);
+  assert.match(refused.body, /functions: subscription to rosey\.db\.echo\.get refused: Permissions Violation/);
+  const metrics = await (await http(t.service, "/metrics")).text();
+  assert.match(metrics, /^rosey_db_subscription_refused\{subject="echo\.get"\} 1$/m);
+  assert.match(metrics, /^rosey_db_subscription_refused\{subject="note\.count"\} 0$/m);
+  // The rest is served meanwhile.
+  assert.deepEqual((await request(t.nc, "rosey.db.note.count", {})).data, { count: 0 });
+
+  // The operator lifts the restriction: nats-server reloads its configuration on SIGHUP.
+  await Deno.writeTextFile(conf, permissions([]));
+  nats.process.kill("SIGHUP");
+  await waitFor(async () => (await ready()).status === 200, 15_000, "ready once the subscription is allowed");
+  assert.deepEqual((await request(t.nc, "rosey.db.echo.get", { text: "hi" })).data, { text: "hi", n: 1 });
+  assert.match(
+    await (await http(t.service, "/metrics")).text(),
+    /^rosey_db_subscription_refused\{subject="echo\.get"\} 0$/m,
+  );
+});
