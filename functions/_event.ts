@@ -1,18 +1,16 @@
 /** Fields every rosey event shares, and its event time. */
 import { z } from "zod";
+import { name, text } from "../shared/function/text.ts";
 import type { FunctionContext } from "../shared/function/define.ts";
 
 /** Unix seconds; older bots send floats. */
 export const Timestamp = z.number().finite().nonnegative().optional();
 
 /** A non-empty user name. */
-export const Username = z.string().trim().min(1, "must not be empty");
+export const Username = name().trim().min(1, "must not be empty");
 
-/** Chat text: non-empty, without NUL characters (libSQL would cut the text at the first one). */
-export const ChatText = z.string().min(1, "must not be empty").refine(
-  (s) => !s.includes("\0"),
-  "must not contain NUL characters",
-);
+/** Chat text: non-empty, any printable character, no NUL (libSQL would cut the text at the first one). */
+export const ChatText = text().min(1, "must not be empty");
 
 /** The event's own `timestamp` when it has one, else the receive time; whole Unix seconds. */
 export function eventTime(input: { timestamp?: number }, ctx: FunctionContext): number {

@@ -1,14 +1,15 @@
 import { z } from "zod";
+import { name, text } from "../../shared/function/text.ts";
 import { defineEvent } from "../../shared/function/define.ts";
 import { eventTime, Timestamp, Username } from "../_event.ts";
 
-const Text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const Text = z.union([text(), z.number(), z.boolean()]).transform(String);
 
 export default defineEvent({
   description: "A private-message command a user ran: logged as a pm_command user action",
   input: z.object({
     username: Username,
-    command: z.string().trim().min(1, "must not be empty"),
+    command: name().trim().min(1, "must not be empty"),
     args: z.union([Text, z.array(Text).transform((a) => a.join(" "))]).optional(),
     result: Text.optional(),
     error: Text.optional(),

@@ -1,12 +1,13 @@
 import { z } from "zod";
+import { id, text } from "../../shared/function/text.ts";
 import { defineRequest } from "../../shared/function/define.ts";
 import { Conversation, nextActivity, nowSeconds, writeConversation } from "./_model.ts";
 
 export default defineRequest({
   description: "Start a conversation for a user",
   input: z.object({
-    user_id: z.string().trim().min(1, "must not be empty").max(200),
-    title: z.string().max(500).optional(),
+    user_id: id().trim().min(1, "must not be empty").max(200),
+    title: text().max(500).optional(),
   }),
   output: Conversation,
   handle(input, ctx) {

@@ -1,15 +1,16 @@
 import { z } from "zod";
+import { id } from "../../shared/function/text.ts";
 import { defineRequest } from "../../shared/function/define.ts";
-import { Conversation, CONVERSATION_COLUMNS } from "./_model.ts";
+import { Conversation, CONVERSATION_COLUMNS, Cursor } from "./_model.ts";
 
 export default defineRequest({
   description: "A user's conversations, newest activity first, a page at a time (deleted ones are never listed)",
   input: z.object({
-    user_id: z.string().min(1),
+    user_id: id().min(1),
     status: z.enum(["ACTIVE", "ARCHIVED", "CLOSED"]).optional(),
     limit: z.number().int().min(1).max(100).default(20),
     /** The `next_before` of the previous page. */
-    before: z.string().regex(/^\d+$/, "must be a cursor returned by a previous page").optional(),
+    before: Cursor.optional(),
   }),
   readOnly: true,
   output: z.object({ conversations: z.array(Conversation), next_before: z.string().nullable() }),

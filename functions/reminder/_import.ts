@@ -3,12 +3,13 @@
  * one transaction; running it again changes nothing.
  */
 import { z } from "zod";
+import { id, name, text } from "../../shared/function/text.ts";
 import { checkInput } from "../../shared/function/decode.ts";
 import type { Sql } from "../../shared/function/sql.ts";
 
 /** Discord ids: strings, or numbers only while they are exact (JSON numbers lose digits past 2^53). */
 const Id = z.union([
-  z.string().trim().min(1),
+  id().trim().min(1),
   z.number().nonnegative().refine(Number.isSafeInteger, "too large to be exact (or not whole): write it as a string"),
 ])
   .transform(String);
@@ -16,16 +17,16 @@ const Id = z.union([
 export const LegacyEvent = z.strictObject({
   channel_id: Id,
   guild_id: Id,
-  title: z.string().trim().min(1),
-  description: z.string().nullable().optional(),
+  title: text().trim().min(1),
+  description: text().nullable().optional(),
   /** Minutes between reminders. */
   interval: z.number().int().min(1),
   paused: z.boolean().default(false),
   /** Unix seconds, or null before the first reminder. */
   last_reminder: z.number().nonnegative().nullable().default(null),
-  required_reactions: z.array(z.string().min(1)).default([]),
+  required_reactions: z.array(name().min(1)).default([]),
   /** Users who reacted, by emoji. */
-  reactions: z.record(z.string().min(1), z.array(Id)).default({}),
+  reactions: z.record(name().min(1), z.array(Id)).default({}),
 });
 
 export const LegacyFile = z.record(z.string().regex(/^\d+$/, "message ids are digits"), LegacyEvent);

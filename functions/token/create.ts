@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "../../shared/function/text.ts";
 import { defineRequest } from "../../shared/function/define.ts";
 import { hashToken, TOKEN_PREFIX_LENGTH } from "../../shared/storage/token_hash.ts";
 
@@ -10,7 +11,7 @@ function newToken(): string {
 
 export default defineRequest({
   description: "Create an API token; it is shown once, only its hash is stored",
-  input: z.object({ description: z.string().max(500).optional() }),
+  input: z.object({ description: text().max(500).optional() }),
   output: z.object({ token: z.string() }),
   async handle(input, ctx) {
     const token = newToken();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { id } from "../../shared/function/text.ts";
 import { defineRequest } from "../../shared/function/define.ts";
 import { hashToken, TOKEN_PREFIX_LENGTH } from "../../shared/storage/token_hash.ts";
 
@@ -6,8 +7,8 @@ export default defineRequest({
   description:
     `Revoke a token by its value or by a prefix of at least 8 characters (compared on its first ${TOKEN_PREFIX_LENGTH})`,
   input: z.union([
-    z.object({ token: z.string().min(1).max(200) }),
-    z.object({ token_prefix: z.string().min(8, "must be at least 8 characters").max(200) }),
+    z.object({ token: id().min(1).max(200) }),
+    z.object({ token_prefix: id().min(8, "must be at least 8 characters").max(200) }),
   ]),
   output: z.object({ revoked: z.number() }),
   async handle(input, ctx) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { id } from "../../../shared/function/text.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { ConversationId, Message, MESSAGE_COLUMNS, messageOf, requireConversation } from "../_model.ts";
 
@@ -6,7 +7,7 @@ export default defineRequest({
   description: "A conversation's messages whose metadata.source is the given one, in order",
   input: z.object({
     conversation_id: ConversationId,
-    source: z.string().min(1),
+    source: id().min(1),
     limit: z.number().int().min(1).max(1000).default(100),
   }),
   readOnly: true,

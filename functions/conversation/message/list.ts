@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
-import { ConversationId, Message, MESSAGE_COLUMNS, messageOf, requireConversation } from "../_model.ts";
+import { ConversationId, Cursor, Message, MESSAGE_COLUMNS, messageOf, requireConversation } from "../_model.ts";
 
 export default defineRequest({
   description: "A conversation's messages in order, a page at a time",
@@ -8,7 +8,7 @@ export default defineRequest({
     conversation_id: ConversationId,
     limit: z.number().int().min(1).max(500).default(50),
     /** The `next_after` of the previous page. */
-    after: z.string().regex(/^\d+$/, "must be a cursor returned by a previous page").optional(),
+    after: Cursor.optional(),
   }),
   readOnly: true,
   output: z.object({ messages: z.array(Message), next_after: z.string().nullable() }),

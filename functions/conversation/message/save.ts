@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { id, text } from "../../../shared/function/text.ts";
 import { ServiceError } from "../../../shared/function/errors.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import {
@@ -17,11 +18,10 @@ export default defineRequest({
   input: z.object({
     conversation_id: ConversationId,
     role: Role,
-    content: z.string().min(1, "must not be empty").refine((s) => s.trim() !== "", "must not be blank")
-      .refine((s) => !s.includes("\0"), "must not contain NUL characters"),
+    content: text().min(1, "must not be empty").refine((s) => s.trim() !== "", "must not be blank"),
     metadata: z.looseObject({
-      request_id: z.string().optional(),
-      source: z.string().optional(),
+      request_id: id().optional(),
+      source: id().optional(),
       tokens: z.number().int().nonnegative().optional(),
       model_name: z.string().optional(),
       latency_ms: z.number().nonnegative().optional(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { id, text } from "../../../shared/function/text.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { Role } from "../_model.ts";
 
@@ -10,8 +11,8 @@ function ftsQuery(query: string): string {
 export default defineRequest({
   description: "Full-text search over a user's messages (all words must match), best match first, with a snippet",
   input: z.object({
-    user_id: z.string().min(1),
-    query: z.string().trim().min(1, "must not be empty").max(500),
+    user_id: id().min(1),
+    query: text().trim().min(1, "must not be empty").max(500),
     limit: z.number().int().min(1).max(100).default(20),
   }),
   readOnly: true,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "../../../shared/function/text.ts";
 import { defineEvent } from "../../../shared/function/define.ts";
 import { eventTime, Timestamp } from "../../_event.ts";
 import { requireUpdated } from "./_row.ts";
@@ -7,7 +8,7 @@ export default defineEvent({
   description: "Delivery failed: count the retry and keep the error; a permanent failure also closes the message",
   input: z.object({
     message_id: z.number().int().positive(),
-    error: z.string().min(1, "must not be empty"),
+    error: text().min(1, "must not be empty"),
     permanent: z.boolean().default(false),
     timestamp: Timestamp,
   }),

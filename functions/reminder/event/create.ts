@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "../../../shared/function/text.ts";
 import { ServiceError } from "../../../shared/function/errors.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { EVENT_COLUMNS, eventOf, nowSeconds, ReminderEvent, requireGuild, Snowflake } from "../_model.ts";
@@ -10,8 +11,8 @@ export default defineRequest({
     message_id: Snowflake,
     channel_id: Snowflake,
     guild_id: Snowflake,
-    title: z.string().trim().min(1, "must not be empty").max(500),
-    description: z.string().max(4000).optional(),
+    title: text().trim().min(1, "must not be empty").max(500),
+    description: text().max(4000).optional(),
     interval_minutes: IntervalMinutes,
     required_reactions: Emojis.default([]),
   }),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "../../../shared/function/text.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { EventId, nowSeconds, ReminderEvent, requireEvent, Snowflake } from "../_model.ts";
 import { Emojis, IntervalMinutes } from "./_fields.ts";
@@ -8,8 +9,8 @@ export default defineRequest({
   input: z.object({
     event_id: EventId,
     channel_id: Snowflake.optional(),
-    title: z.string().trim().min(1).max(500).optional(),
-    description: z.string().max(4000).nullable().optional(),
+    title: text().trim().min(1).max(500).optional(),
+    description: text().max(4000).nullable().optional(),
     interval_minutes: IntervalMinutes.optional(),
     required_reactions: Emojis.optional(),
   }),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { name } from "../../../shared/function/text.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { Guild, nowSeconds, Snowflake } from "../_model.ts";
 
@@ -6,7 +7,7 @@ export default defineRequest({
   description: "Create a guild or update its name and settings",
   input: z.object({
     guild_id: Snowflake,
-    name: z.string().max(200).optional(),
+    name: name().max(200).optional(),
     settings: z.record(z.string(), z.unknown()).optional(),
   }),
   output: Guild,

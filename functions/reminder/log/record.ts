@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "../../../shared/function/text.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { EventId, LOG_COLUMNS, LogEntry, requireEvent } from "../_model.ts";
 
@@ -10,7 +11,7 @@ export default defineRequest({
     scheduled_at: z.number().nonnegative().optional(),
     sent_at: z.number().nonnegative().optional(),
     users_notified: z.number().int().nonnegative().default(0),
-    error_message: z.string().max(4000).optional(),
+    error_message: text().max(4000).optional(),
   }),
   output: LogEntry,
   handle(input, ctx) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { name } from "../../../shared/function/text.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { Member, nowSeconds, requireGuild, Snowflake } from "../_model.ts";
 
@@ -7,7 +8,7 @@ export default defineRequest({
   input: z.object({
     guild_id: Snowflake,
     user_id: Snowflake,
-    username: z.string().max(200).optional(),
+    username: name().max(200).optional(),
     is_bot: z.boolean().optional(),
     last_seen: z.number().nonnegative().optional(),
   }),

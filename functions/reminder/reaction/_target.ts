@@ -1,5 +1,6 @@
 /** Finds the event a reaction is about, by id or by the message it watches. */
 import { z } from "zod";
+import { name } from "../../../shared/function/text.ts";
 import { ServiceError } from "../../../shared/function/errors.ts";
 import type { Sql } from "../../../shared/function/sql.ts";
 import { EventId, Snowflake } from "../_model.ts";
@@ -8,7 +9,7 @@ export const ReactionInput = z.object({
   event_id: EventId.optional(),
   message_id: Snowflake.optional(),
   user_id: Snowflake,
-  emoji: z.string().trim().min(1, "must not be empty").max(100),
+  emoji: name().trim().min(1, "must not be empty").max(100),
   timestamp: z.number().nonnegative().optional(),
 }).refine((r) => r.event_id !== undefined || r.message_id !== undefined, "needs event_id or message_id");
 
