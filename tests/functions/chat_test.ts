@@ -75,3 +75,15 @@ Deno.test("rosey.db.message.log dead-letters an empty message or one with NUL in
   assert.equal(dead.length, 3);
   assert.match(dead[2].error, /must not contain NUL/);
 });
+
+Deno.test("rosey.db.message.log dead-letters a username with a control character and keeps tabs and newlines in the message", async () => {
+  await using t = await startRosey();
+  await publish(t, "message.log", { username: "eve\u0007", message: "ding" }, { username: "eve", message: "a\tb\nc" });
+  assert.deepEqual((await ask<Chat[]>(t, "stats.recent_chat.get")).map((c) => c.message), ["a\tb\nc"]);
+  const dead = await rows<{ error: string }>(
+    t,
+    "SELECT error FROM dead_letters WHERE subject = 'rosey.db.message.log'",
+  );
+  assert.equal(dead.length, 1);
+  assert.match(dead[0].error, /username: must not contain the control character U\+0007/);
+});
