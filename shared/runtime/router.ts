@@ -10,6 +10,10 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { matchesPattern, NO_PARAMS, type Route } from "./routes.ts";
 import { Subscriptions } from "./subscriptions.ts";
+import { fitReply, type FittedReply, SKIPPED_HEADER } from "./reply_size.ts";
+
+/** nats-server's own default, for a connection whose INFO has not said. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 import type { EventEntry, Writer } from "../storage/writer.ts";
 
 /**
@@ -221,9 +225,18 @@ export class Router {
   }
 
   /** The reply's JSON, from the handler. */
-  async #replyBody(route: Route, fn: RequestFunction, msg: Msg): Promise<string> {
+  /** The handler's reply, cut to the connected server's max_payload (shared/runtime/reply_size.ts). */
+  async #reply(route: Route, fn: RequestFunction, msg: Msg): Promise<FittedReply> {
     const input = decodeInput(fn.input, msg.data, this.options.config.MAX_PAYLOAD_BYTES);
-    return JSON.stringify(await fn.handle(input, this.#requestContext(route, msg.subject)));
+    const value = await fn.handle(input, this.#requestContext(route, msg.subject));
+    const reply = fitReply(value, JSON.stringify(value), this.#nc?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD);
+    if (reply.headers?.[SKIPPED_HEADER]) {
+      this.options.log.warn("Reply items too large to ever send were left out", {
+        subject: route.subject,
+        skipped: Number(reply.headers[SKIPPED_HEADER]),
+      });
+    }
+    return reply;
   }
 
   async #onRequest(route: Route, fn: RequestFunction, msg: Msg) {
@@ -233,7 +246,13 @@ export class Router {
     try {
       const waiting = this.#eventsCommitted();
       if (waiting) await waiting;
-      msg.respond(await this.#replyBody(route, fn, msg));
+      const reply = await this.#reply(route, fn, msg);
+      if (!reply.headers) msg.respond(reply.body);
+      else {
+        const h = headers();
+        for (const [name, value] of Object.entries(reply.headers)) h.set(name, value);
+        msg.respond(reply.body, { headers: h });
+      }
     } catch (error) {
       failure = toServiceError(error);
       if (failure.status >= 500) {

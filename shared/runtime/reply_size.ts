@@ -1,0 +1,59 @@
+/**
+ * Replies that fit the server's max_payload. A reply above it would never reach the caller (the
+ * publish fails), so a list is cut to what fits and says so in headers, an item that can never fit
+ * is left out and counted, and any other reply that is too large is a 413 naming the limit.
+ */
+import { ServiceError } from "../function/errors.ts";
+
+/** Room kept for the reply's headers (ADR-32 and the truncation headers are far smaller). */
+const HEADER_ROOM = 1024;
+
+/** Set on a list reply cut to fit; the caller asks again for the rest (a smaller limit, a later page). */
+export const TRUNCATED_HEADER = "Rosey-Truncated";
+/** How many items of a list reply were left out because each alone exceeds the limit. */
+export const SKIPPED_HEADER = "Rosey-Skipped-Too-Large";
+
+/** A reply's body and the headers it needs, if any. */
+export interface FittedReply {
+  body: string;
+  headers?: Record<string, string>;
+}
+
+const utf8 = new TextEncoder();
+
+/** UTF-8 bytes of `text`, counted only when it could exceed `limit` (at most 3 bytes per UTF-16 unit). */
+function exceeds(text: string, limit: number): boolean {
+  return text.length * 3 > limit && utf8.encode(text).length > limit;
+}
+
+/** `json` (the JSON of `value`) when it fits `maxPayload`, else what of it fits (see the module summary). */
+export function fitReply(value: unknown, json: string, maxPayload: number): FittedReply {
+  const limit = maxPayload - HEADER_ROOM;
+  if (!exceeds(json, limit)) return { body: json };
+  if (!Array.isArray(value)) {
+    throw new ServiceError(
+      413,
+      `Reply too large: over the server's max_payload of ${maxPayload} bytes: ask for fewer items or a page at a time`,
+    );
+  }
+  const kept: string[] = [];
+  let size = 2, skipped = 0, truncated = false;
+  for (const item of value) {
+    const text = JSON.stringify(item) ?? "null";
+    const bytes = utf8.encode(text).length + 1;
+    if (bytes + 2 > limit) {
+      skipped++;
+      continue;
+    }
+    if (size + bytes > limit) {
+      truncated = true;
+      break;
+    }
+    kept.push(text);
+    size += bytes;
+  }
+  const headers: Record<string, string> = {};
+  if (truncated) headers[TRUNCATED_HEADER] = "true";
+  if (skipped > 0) headers[SKIPPED_HEADER] = String(skipped);
+  return { body: `[${kept.join(",")}]`, headers };
+}

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { startNatsServer } from "../../../shared/nats/local_server.ts";
+import { request, startRosey, tempDir, writeSql } from "../../_helpers.ts";
+
+const KIB = 1024;
+
+/** Raw reply of a request, headers included. */
+async function ask(nc: Parameters<typeof request>[0], subject: string, body: unknown) {
+  const msg = await nc.request(`rosey.db.${subject}`, new TextEncoder().encode(JSON.stringify(body)), {
+    timeout: 10_000,
+  });
+  return { msg, header: (name: string) => msg.headers?.get(name) || undefined };
+}
+
+Deno.test("messages.outbound.get answers what fits the server's max_payload and says the rest waits; the rest comes next", async () => {
+  await using t = await startRosey();
+  for (let i = 0; i < 5; i++) {
+    await request(t.nc, "rosey.db.messages.outbound.enqueue", { message: `${i}`.padEnd(250 * KIB, "x") });
+  }
+  const first = await ask(t.nc, "messages.outbound.get", { limit: 10 });
+  assert.equal(first.header("Nats-Service-Error-Code"), undefined);
+  assert.equal(first.header("Rosey-Truncated"), "true");
+  const got = first.msg.json<{ id: number; message: string }[]>();
+  assert.deepEqual(got.map((m) => m.message[0]), ["0", "1", "2", "3"]);
+  for (const { id } of got) t.nc.publish("rosey.db.messages.outbound.mark_sent", JSON.stringify({ message_id: id }));
+  const rest = await ask(t.nc, "messages.outbound.get", { limit: 10 });
+  assert.equal(rest.header("Rosey-Truncated"), undefined);
+  assert.deepEqual(rest.msg.json<{ message: string }[]>().map((m) => m.message[0]), ["4"]);
+});
+
+Deno.test("an item that can never fit is left out and counted; any other reply too large is a 413 naming max_payload", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/nats.conf`, "max_payload: 65536\n");
+  await using nats = await startNatsServer({ args: ["-c", `${dir.path}/nats.conf`] });
+  await using t = await startRosey({ MAX_PAYLOAD_BYTES: String(32 * KIB) }, nats);
+  await request(t.nc, "rosey.db.messages.outbound.enqueue", { message: "before" });
+  // Written before the limit was what it is now: larger than any reply can be.
+  await writeSql(t, "INSERT INTO outbound_messages (timestamp, message, sent, retry_count) VALUES (?, ?, 0, 0)", [
+    Math.floor(Date.now() / 1000),
+    "y".repeat(100 * KIB),
+  ]);
+  await request(t.nc, "rosey.db.messages.outbound.enqueue", { message: "after" });
+  const outbound = await ask(t.nc, "messages.outbound.get", {});
+  assert.equal(outbound.header("Rosey-Skipped-Too-Large"), "1");
+  assert.deepEqual(outbound.msg.json<{ message: string }[]>().map((m) => m.message), ["before", "after"]);
+
+  const { id } = (await request(t.nc, "rosey.db.conversation.create", { user_id: "u" })).data as { id: string };
+  for (let i = 0; i < 3; i++) {
+    const content = "z".repeat(30 * KIB);
+    const saved = await request(t.nc, "rosey.db.conversation.message.save", {
+      conversation_id: id,
+      role: "user",
+      content,
+    });
+    assert.equal(saved.errorCode, undefined, saved.error ?? "");
+  }
+  const exported = await request(t.nc, "rosey.db.conversation.export", { id });
+  assert.equal(exported.errorCode, "413");
+  assert.match(exported.error ?? "", /^Reply too large: over the server's max_payload of 65536 bytes/);
+});
