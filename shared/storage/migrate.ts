@@ -3,11 +3,11 @@ import type { Database } from "./db.ts";
 import type { Logger } from "../log.ts";
 import type { Sql } from "../function/sql.ts";
 
-/** One migration file. A `.ts` migration default-exports `async (tx: Sql) => void`. */
+/** One migration file. A `.ts` migration default-exports `async (tx: Sql, log: Logger) => void`. */
 export interface Migration {
   version: number;
   name: string;
-  apply(tx: Sql): Promise<void>;
+  apply(tx: Sql, log: Logger): Promise<void>;
 }
 
 const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
@@ -93,9 +93,11 @@ export function splitStatements(script: string): string[] {
 async function tsMigration(url: URL, fileName: string) {
   const module = await import(url.href);
   if (typeof module.default !== "function") {
-    throw new Error(`Cannot load migration "${fileName}": default export must be "async function (tx: Sql)"`);
+    throw new Error(
+      `Cannot load migration "${fileName}": default export must be "async function (tx: Sql, log: Logger)"`,
+    );
   }
-  return module.default as (tx: Sql) => Promise<void>;
+  return module.default as (tx: Sql, log: Logger) => Promise<void>;
 }
 
 /** Versions already applied to `db`. */
@@ -117,7 +119,7 @@ export async function migrate(db: Database, migrations: Migration[], log: Logger
   for (const migration of migrations) {
     if (applied.has(migration.version)) continue;
     await db.transaction(async (tx) => {
-      await migration.apply(tx);
+      await migration.apply(tx, log);
       await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
         migration.version,
         migration.name,
