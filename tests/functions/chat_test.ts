@@ -87,3 +87,16 @@ Deno.test("rosey.db.message.log dead-letters a username with a control character
   assert.equal(dead.length, 1);
   assert.match(dead[0].error, /username: must not contain the control character U\+0007/);
 });
+
+Deno.test("rosey.db.message.log dead-letters a timestamp in milliseconds instead of dating the message in year 55000", async () => {
+  await using t = await startRosey();
+  await publish(t, "message.log", { username: "eve", message: "ms", timestamp: 1_700_000_000_000 }, {
+    username: "eve",
+    message: "s",
+    timestamp: 1_700_000_000,
+  });
+  assert.deepEqual((await ask<Chat[]>(t, "stats.recent_chat.get")).map((c) => c.message), ["s"]);
+  const dead = await rows<{ error: string }>(t, "SELECT error FROM dead_letters");
+  assert.equal(dead.length, 1);
+  assert.match(dead[0].error, /timestamp: .*before the year 3000 \(milliseconds sent as seconds\?\)/);
+});
