@@ -32,13 +32,3 @@ Deno.test("a function with replyStyle rosey gets every error, the router's own i
     assert.match(error.message, message, label);
   }
 });
-
-Deno.test("a function without replyStyle keeps the ADR-32 {error} body beside a rosey-style one", async () => {
-  await using t = await startTestService({ tuning: { functionsDir: FIXTURES } });
-  const reply = await request(t.nc, "rosey.db.echo.get", { text: 5 });
-  assert.equal(reply.errorCode, "400");
-  const { error } = reply.data as { error: { code: string; issues: unknown[] } };
-  assert.equal(error.code, "invalid_input");
-  assert.equal(error.issues.length, 1);
-  assert.equal((reply.data as { success?: boolean }).success, undefined);
-});
