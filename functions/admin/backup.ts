@@ -13,19 +13,28 @@ export default defineRequest({
     const started = performance.now();
     const dir = ctx.config.BACKUP_DIR;
     await Deno.mkdir(dir, { recursive: true });
-    const file = `${dir}/${PREFIX}${new Date().toISOString().replaceAll(":", "-")}.db`;
+    // The time orders the names; the suffix keeps two backups of the same millisecond apart.
+    const stamp = `${new Date().toISOString().replaceAll(":", "-")}-${crypto.randomUUID().slice(0, 8)}`;
+    const file = `${dir}/${PREFIX}${stamp}.db`;
     // On the reader's connection: one read transaction, a consistent snapshot, and writes go on meanwhile.
     await ctx.db.run("VACUUM INTO ?", [file]);
+    // Measured now: a newer backup running beside this one may remove this copy as old.
+    const { size } = await Deno.stat(file);
     const backups: string[] = [];
     for await (const entry of Deno.readDir(dir)) {
       if (entry.isFile && entry.name.startsWith(PREFIX) && entry.name.endsWith(".db")) backups.push(entry.name);
     }
     backups.sort().reverse();
     const removed = backups.slice(ctx.config.RETENTION.backups);
-    for (const name of removed) await Deno.remove(`${dir}/${name}`);
+    for (const name of removed) {
+      // A backup running beside this one may have removed it already.
+      await Deno.remove(`${dir}/${name}`).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+    }
     return {
       file,
-      size_bytes: (await Deno.stat(file)).size,
+      size_bytes: size,
       removed,
       took_ms: Math.round(performance.now() - started),
     };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createClient } from "@libsql/client";
-import { ask, publish, startRosey, tempDir } from "../_helpers.ts";
+import { ask, publish, request, startRosey, tempDir } from "../_helpers.ts";
 
 Deno.test("rosey.db.admin.health reports the database, tables, migrations and size", async () => {
   await using t = await startRosey();
@@ -52,5 +52,21 @@ Deno.test("rosey.db.admin.backup writes copies that open and pass integrity_chec
   assert.deepEqual(kept, files.slice(1));
   const integrity = await ask<{ ok: boolean }>(t, "admin.integrity");
   assert.equal(integrity.ok, true);
-  assert.ok((await ask<{ took_ms: number }>(t, "admin.optimize")).took_ms >= 0);
+  const optimized = await request(t.nc, "rosey.db.admin.optimize", {});
+  assert.equal(optimized.errorCode, undefined, optimized.error ?? "");
+});
+
+Deno.test("rosey.db.admin.backup called six times at once: six copies, the newest kept, no error", async () => {
+  await using dir = await tempDir();
+  await using t = await startRosey({
+    DATABASE_PATH: `${dir.path}/live.db`,
+    BACKUP_DIR: `${dir.path}/backups`,
+    RETENTION: "backups=2",
+  });
+  for (let round = 0; round < 3; round++) {
+    const replies = await Promise.all(Array.from({ length: 6 }, () => request(t.nc, "rosey.db.admin.backup", {})));
+    assert.deepEqual(replies.map((r) => r.errorCode), Array(6).fill(undefined), replies.map((r) => r.error).join());
+    assert.equal(new Set(replies.map((r) => (r.data as { file: string }).file)).size, 6, "six distinct files");
+  }
+  assert.equal([...Deno.readDirSync(`${dir.path}/backups`)].length, 2);
 });
