@@ -7,9 +7,6 @@ import type { InputIssue } from "./errors.ts";
 /** Deepest nesting of objects and arrays: SQLite's JSON functions refuse deeper (and no bot needs 10). */
 export const MAX_JSON_DEPTH = 64;
 
-/** A lone UTF-16 surrogate: no Unicode text, and stored it would come back as U+FFFD. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /**
  * The problems of a parsed JSON value, each with its path; empty when there are none:
  * - integers beyond ±2^53 (JSON.parse has already rounded them; libSQL could not read them back),
@@ -31,7 +28,8 @@ export function jsonPolicyIssues(value: unknown, limit = 5): InputIssue[] {
         report("integer beyond ±2^53 (9007199254740991): it cannot be kept exactly");
       }
     } else if (typeof node === "string") {
-      if (LONE_SURROGATE.test(node)) report("text with a lone UTF-16 surrogate");
+      // A lone surrogate is no Unicode text: stored, it would come back as U+FFFD.
+      if (!node.isWellFormed()) report("text with a lone UTF-16 surrogate");
     } else if (node !== null && typeof node === "object") {
       if (path.length >= MAX_JSON_DEPTH) return void report(`nested deeper than ${MAX_JSON_DEPTH} levels`);
       if (Array.isArray(node)) {
@@ -44,7 +42,7 @@ export function jsonPolicyIssues(value: unknown, limit = 5): InputIssue[] {
       }
       for (const key of Object.keys(node)) {
         if (key === "__proto__") report('the key "__proto__" is not accepted', key);
-        else if (LONE_SURROGATE.test(key)) report("a key with a lone UTF-16 surrogate");
+        else if (!key.isWellFormed()) report("a key with a lone UTF-16 surrogate");
         else {
           path.push(key);
           visit((node as Record<string, unknown>)[key]);
