@@ -65,13 +65,18 @@ Deno.test("deno task import-json imports the legacy file, keeps a copy, and a se
   assert.deepEqual(await dump(env.DATABASE_PATH), before);
 });
 
-Deno.test("deno task import-json rejects a malformed file with the line or key at fault and imports nothing", async () => {
-  await using dir = await tempDir();
-  const env = { DATABASE_PATH: `${dir.path}/r.db`, BACKUP_DIR: `${dir.path}/backups` };
-  const good = `${dir.path}/good.json`;
+/** A database in `dir` holding one imported event, its settings and its dump before the next import. */
+async function importedOnce(dir: string) {
+  const env = { DATABASE_PATH: `${dir}/r.db`, BACKUP_DIR: `${dir}/backups` };
+  const good = `${dir}/good.json`;
   await Deno.writeTextFile(good, JSON.stringify({ "1": LEGACY["1178123456789012345"] }));
   await importJson(good, env);
-  const before = await dump(env.DATABASE_PATH);
+  return { env, before: await dump(env.DATABASE_PATH) };
+}
+
+Deno.test("deno task import-json rejects a malformed file with the line or key at fault and imports nothing", async () => {
+  await using dir = await tempDir();
+  const { env, before } = await importedOnce(dir.path);
 
   const syntax = `${dir.path}/syntax.json`;
   await Deno.writeTextFile(syntax, '{\n  "2": {\n    "title": "x",\n  }\n}\n');
@@ -128,11 +133,7 @@ const FOUR_BAD = `{
 
 Deno.test("deno task import-json reports every bad entry of a file in one run, each with its key and line", async () => {
   await using dir = await tempDir();
-  const env = { DATABASE_PATH: `${dir.path}/r.db`, BACKUP_DIR: `${dir.path}/backups` };
-  const good = `${dir.path}/good.json`;
-  await Deno.writeTextFile(good, JSON.stringify({ "1": LEGACY["1178123456789012345"] }));
-  await importJson(good, env);
-  const before = await dump(env.DATABASE_PATH);
+  const { env, before } = await importedOnce(dir.path);
   const file = `${dir.path}/four.json`;
   await Deno.writeTextFile(file, FOUR_BAD);
   const error = await importJson(file, env).then(() => assert.fail("imported"), (error) => error);
