@@ -52,10 +52,13 @@ function natsServerProblem(server: string): string | undefined {
   return `not a server URL: ${forms}`;
 }
 
-/** `url` without the password or token it may carry, for messages and logs. */
+/**
+ * `url` (or a comma-separated list) without the user, password or token any entry carries, for
+ * messages and logs: everything between `//` and the last `@` of each entry.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^/@]*)@/, (_, userinfo: string) => `//${userinfo.split(":")[0]}:***@`)
-    .replace(/([?&]authToken=)[^&]*/i, "$1***");
+  return url.split(",").map((entry) => entry.replace(/\/\/[^/?#]*@/, "//***@"))
+    .join(",").replace(/([?&]authToken=)[^&,]*/gi, "$1***");
 }
 
 /** Problems with the files and directories the configuration names; empty when there are none. */

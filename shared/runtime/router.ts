@@ -206,7 +206,9 @@ export class Router {
 
   #track(work: Promise<void>) {
     this.#inFlight.add(work);
-    work.finally(() => this.#inFlight.delete(work));
+    // A reply that cannot be sent at all (the connection closed under it) must not end the process.
+    work.catch((error) => this.options.log.debug("Reply not sent", { error: (error as Error)?.message }))
+      .finally(() => this.#inFlight.delete(work));
   }
 
   #params(route: Route, subject: string): Record<string, string> {
@@ -224,7 +226,6 @@ export class Router {
     this.#events().event({ fn, subject, params: this.#params(route, subject), raw: msg.data });
   }
 
-  /** The reply's JSON, from the handler. */
   /** The handler's reply, cut to the connected server's max_payload (shared/runtime/reply_size.ts). */
   async #reply(route: Route, fn: RequestFunction, msg: Msg): Promise<FittedReply> {
     const input = decodeInput(fn.input, msg.data, this.options.config.MAX_PAYLOAD_BYTES);

@@ -1,3 +1,4 @@
+import { redactUrl } from "../../shared/config/checks.ts";
 import assert from "node:assert/strict";
 import { ConfigError, databaseUrl, loadConfig, removedSettingWarnings } from "../../shared/config.ts";
 
@@ -140,4 +141,12 @@ Deno.test("removedSettingWarnings warns about a removed tuning variable, which l
     "INGEST_THREAD: removed, ignored: the service sets this itself now",
   ]);
   assert.deepEqual(removedSettingWarnings({}, config), []);
+});
+
+Deno.test("redactUrl hides user, password and token of every server in a list", () => {
+  assert.equal(
+    redactUrl("nats://a:pw1@h1:4222,nats://b:pw2@h2:4222,nats://s3cretToken@h3,nats://u:p@ss@h4,h5:4222"),
+    "nats://***@h1:4222,nats://***@h2:4222,nats://***@h3,nats://***@h4,h5:4222",
+  );
+  assert.equal(redactUrl("libsql://db.example?authToken=abc"), "libsql://db.example?authToken=***");
 });
