@@ -1,4 +1,5 @@
 /** The service, start to stop: functions → HTTP → database → migrations → NATS → router. */
+import { dirname } from "node:path";
 import { nuid, type Subscription } from "@nats-io/transport-node";
 import { type Config, databaseUrl, LOCAL_NATS_PORT, type Tuning, withoutCredentials } from "./config.ts";
 import { type Database, databaseMode, openDatabase } from "./storage/db.ts";
@@ -276,9 +277,4 @@ function relativeToCwd(url: URL): string {
   const path = decodeURIComponent(url.pathname).replace(/\/$/, "");
   const cwd = Deno.cwd();
   return path.startsWith(cwd + "/") ? path.slice(cwd.length + 1) : path;
-}
-
-function dirname(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash < 0 ? "." : path.slice(0, slash) || "/";
 }

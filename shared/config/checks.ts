@@ -3,6 +3,7 @@
  * written, a credentials file that cannot be read. Each is reported as one line naming the setting,
  * the value and what to do, so that start-up stops with exit status 2 instead of retrying for ever.
  */
+import { dirname } from "node:path";
 import type { Config } from "../config.ts";
 
 const DATABASE_URL_FORMS = "use file:<path>, :memory:, libsql://<host> or https://<host>";
@@ -94,7 +95,7 @@ export async function setupProblems(config: Config, databasePath: string | undef
  * (SQLite keeps its journal and WAL beside the file), or the file itself is read-only.
  */
 async function dataPathProblem(path: string): Promise<string | undefined> {
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  const dir = dirname(path);
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (error) {

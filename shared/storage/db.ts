@@ -1,4 +1,5 @@
 /** libSQL connections: a reader and the single writer's connection, pragmas kept on both. */
+import { dirname } from "node:path";
 import { type Client, createClient } from "@libsql/client";
 import { type Config, databaseUrl } from "../config.ts";
 import { LocalConnection } from "./db_local.ts";
@@ -56,7 +57,7 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
   const url = databaseUrl(config);
   const mode = databaseMode(url, config.DATABASE_SYNC_URL);
   const path = mode === "file" || mode === "replica" ? url.replace(/^file:(\/\/)?/, "") : undefined;
-  if (path) await Deno.mkdir(dirOf(path), { recursive: true });
+  if (path) await Deno.mkdir(dirname(path), { recursive: true });
   const pragmas = connectionPragmas(mode, config);
   const writerPragmas = [`PRAGMA busy_timeout = ${options.writerBusyTimeoutMs ?? WRITER_BUSY_TIMEOUT_MS}`, ...pragmas];
   const readerPragmas = [`PRAGMA busy_timeout = ${READER_BUSY_TIMEOUT_MS}`, ...pragmas];
@@ -218,9 +219,4 @@ export async function retryWhileBusy<T>(
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
-}
-
-function dirOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash);
 }
