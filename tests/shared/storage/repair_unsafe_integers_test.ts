@@ -40,3 +40,87 @@ Deno.test("migration 0009 repairs integers beyond ±2^53 that earlier versions s
   assert.equal((recent.data as unknown as unknown[]).length, 2);
   assert.equal((await request(t.nc, "rosey.db.query.user_stats", { username: "eve" })).errorCode, undefined);
 });
+
+/** A file database migrated up to (not including) 0009, the logger's lines collected. */
+async function databaseBefore0009(path: string) {
+  const lines: string[] = [];
+  const log = createLogger({ level: "INFO", write: (line) => void lines.push(line) });
+  const db = await openDatabase(loadConfig({ DATABASE_URL: `file:${path}/rosey.db` }), log);
+  const migrations = await loadMigrations();
+  await migrate(db, migrations.filter((m) => m.version < 9), log);
+  return { db, log, lines, migrate: () => migrate(db, migrations, log) };
+}
+
+Deno.test("migration 0009 gives poisoned values of a UNIQUE NOT NULL column distinct safe values in their old order, so start-up succeeds and the rows list again", async () => {
+  await using dir = await tempDir();
+  const { db, lines, migrate } = await databaseBefore0009(dir.path);
+  // conversations.activity is UNIQUE NOT NULL: clamping both poisoned rows to 2^53 - 1 would collide.
+  await db.transaction(async (tx) => {
+    for (const [id, activity] of [["older", "5"], ["far", "1000000000000000000"], ["farther", "2000000000000000000"]]) {
+      await tx.run(
+        `INSERT INTO conversations (id, user_id, status, created_at, updated_at, activity)
+          VALUES (?, 'u1', 'ACTIVE', 1700000000, 1700000000, CAST(? AS INTEGER))`,
+        [id, activity],
+      );
+    }
+  });
+  await migrate();
+  assert.deepEqual(await db.read.query("SELECT id, activity FROM conversations ORDER BY activity"), [
+    { id: "older", activity: 5 },
+    { id: "far", activity: 6 },
+    { id: "farther", activity: 7 },
+  ]);
+  assert.ok(lines.some((l) => l.includes('"conversations"') && l.includes('"values":2')), lines.join("\n"));
+  db.close();
+
+  await using t = await startRosey({ DATABASE_URL: `file:${dir.path}/rosey.db` });
+  const created = await request(t.nc, "rosey.db.conversation.create", { user_id: "u1" });
+  assert.equal(created.errorCode, undefined, created.error ?? "");
+  const list = await request(t.nc, "rosey.db.conversation.list", { user_id: "u1" });
+  assert.equal(list.errorCode, undefined, list.error ?? "");
+  const ids = (list.data!.conversations as { id: string }[]).map((c) => c.id);
+  assert.deepEqual(ids, [(created.data as { id: string }).id, "farther", "far", "older"], "newest activity first");
+});
+
+Deno.test("migration 0009 leaves keys and values the schema refuses as they are and names their rows, instead of failing", async () => {
+  await using dir = await tempDir();
+  const { db, lines, migrate } = await databaseBefore0009(dir.path);
+  const far = "1000000000000000000";
+  await db.transaction(async (tx) => {
+    // A key (changing it would detach what refers to it), a CHECK that refuses the bound (odd), a foreign
+    // key, and an integer in a UNIQUE index of two columns.
+    await tx.run("CREATE TABLE parents (id INTEGER PRIMARY KEY, size INTEGER NOT NULL CHECK (size % 2 = 0))");
+    await tx.run("CREATE TABLE children (parent INTEGER NOT NULL REFERENCES parents (id))");
+    await tx.run("CREATE TABLE pairs (n INTEGER NOT NULL, tag TEXT NOT NULL, UNIQUE (n, tag))");
+    await tx.run("INSERT INTO parents (id, size) VALUES (CAST(?1 AS INTEGER), CAST(?1 AS INTEGER)), (7, 2)", [far]);
+    await tx.run("INSERT INTO children (parent) VALUES (CAST(? AS INTEGER))", [far]);
+    await tx.run(
+      "INSERT INTO pairs (n, tag) VALUES (CAST(?1 AS INTEGER), 'a'), (CAST(?1 AS INTEGER), 'b'), (2 * CAST(?1 AS INTEGER), 'a'), (3, 'a')",
+      [far],
+    );
+  });
+  await migrate();
+  assert.deepEqual(await db.read.query("SELECT n, tag FROM pairs ORDER BY n, tag"), [
+    { n: 3, tag: "a" },
+    { n: 4, tag: "a" },
+    { n: 4, tag: "b" },
+    { n: 5, tag: "a" },
+  ]);
+  assert.deepEqual(await db.read.query("SELECT CAST(id AS TEXT) AS id, CAST(size AS TEXT) AS size FROM parents"), [
+    { id: "7", size: "2" },
+    { id: far, size: far },
+  ]);
+  assert.deepEqual(await db.read.query("SELECT CAST(parent AS TEXT) AS parent FROM children"), [{ parent: far }]);
+  const left = lines.filter((l) => l.includes("left as they are"));
+  for (
+    const [table, column, rowid] of [["parents", "id", far], ["parents", "size", far], ["children", "parent", "1"]]
+  ) {
+    assert.ok(
+      left.some((l) =>
+        l.includes(`"table":"${table}"`) && l.includes(`"column":"${column}"`) && l.includes(`"${rowid}"`)
+      ),
+      `${table}.${column} at rowid ${rowid} reported:\n${lines.join("\n")}`,
+    );
+  }
+  db.close();
+});
