@@ -1,0 +1,127 @@
+/**
+ * The architecture rules of the "One core" issue, checked on the files themselves: short files, a
+ * shared/ that reads as a table of contents, function files that stay on the contract's side of the
+ * core, and a configuration table a user can read.
+ */
+import assert from "node:assert/strict";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const MAX_LINES = 300;
+const MAX_LOOSE_SHARED_FILES = 6;
+const MAX_SETTINGS = 30;
+/** What a function file may not reach, directly or through anything it imports: transports and core internals. */
+const FORBIDDEN_PATHS = ["shared/nats/", "shared/http/", "shared/runtime/", "shared/ingest/", "shared/storage/writer"];
+const FORBIDDEN_PACKAGES = /^(?:npm:|jsr:)?(?:@nats-io\/|hono(?:$|[@/]))/;
+/** Static imports and re-exports (`import … from`, `export … from`, `import "…"`, `import("…")` of a literal). */
+const IMPORT =
+  /^\s*(?:import|export)\b[^'"]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gm;
+
+/** Every `.ts` file under `dir` (relative to the repository), as repository-relative paths. */
+async function tsFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(join(ROOT, dir))) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) files.push(...await tsFiles(path));
+    else if (entry.isFile && entry.name.endsWith(".ts")) files.push(path);
+  }
+  return files.sort();
+}
+
+function lineCount(text: string): number {
+  return text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+}
+
+Deno.test(`Source files in shared/ and functions/ are at most ${MAX_LINES} lines`, async () => {
+  const long: string[] = [];
+  for (const file of [...await tsFiles("shared"), ...await tsFiles("functions")]) {
+    const lines = lineCount(await Deno.readTextFile(join(ROOT, file)));
+    if (lines > MAX_LINES) long.push(`${file}: ${lines} lines`);
+  }
+  assert.deepEqual(long, [], `Files over ${MAX_LINES} lines, split them by concept:\n${long.join("\n")}`);
+});
+
+Deno.test(`shared/ holds at most ${MAX_LOOSE_SHARED_FILES} loose .ts files, the rest in folders by concept`, async () => {
+  const loose: string[] = [];
+  for await (const entry of Deno.readDir(join(ROOT, "shared"))) {
+    if (entry.isFile && entry.name.endsWith(".ts")) loose.push(`shared/${entry.name}`);
+  }
+  loose.sort();
+  assert.ok(
+    loose.length <= MAX_LOOSE_SHARED_FILES,
+    `${loose.length} loose .ts files at the top of shared/, at most ${MAX_LOOSE_SHARED_FILES}: ${loose.join(", ")}`,
+  );
+});
+
+/** The import map's target of a bare specifier, else the specifier itself. */
+async function importMap(): Promise<(specifier: string) => string> {
+  const { imports } = JSON.parse(await Deno.readTextFile(join(ROOT, "import_map.json"))) as {
+    imports: Record<string, string>;
+  };
+  return (specifier) => {
+    const prefix = Object.keys(imports).find((key) => specifier === key || specifier.startsWith(`${key}/`));
+    return prefix === undefined ? specifier : imports[prefix] + specifier.slice(prefix.length);
+  };
+}
+
+/** Repository-relative paths and package specifiers that `file` imports statically. */
+async function importsOf(file: string): Promise<string[]> {
+  const text = await Deno.readTextFile(join(ROOT, file));
+  return [...text.matchAll(IMPORT)].map(([, from, bare, dynamic]) => {
+    const specifier = from ?? bare ?? dynamic;
+    return specifier.startsWith(".") ? relative(ROOT, join(ROOT, dirname(file), specifier)) : specifier;
+  });
+}
+
+Deno.test("Function files import no NATS, HTTP, router, ingest or writer module, directly or through what they import", async () => {
+  const resolve = await importMap();
+  const imports = new Map<string, Promise<string[]>>();
+  const importsCached = (file: string) => imports.get(file) ?? imports.set(file, importsOf(file)).get(file)!;
+  // One entry per offending import ("importer → target"), with the function files it reaches.
+  const breaches = new Map<string, string[]>();
+  let reached = 0;
+  for (const start of await tsFiles("functions")) {
+    // Breadth first from the function file, each module's importer kept to name the chain that reached it.
+    const via = new Map<string, string | null>([[start, null]]);
+    const queue = [start];
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      for (const target of await importsCached(file)) {
+        if (via.has(target)) continue;
+        via.set(target, file);
+        if (FORBIDDEN_PATHS.some((p) => target.startsWith(p)) || FORBIDDEN_PACKAGES.test(resolve(target))) {
+          const edge = `${file} imports ${target}`;
+          breaches.set(edge, [...breaches.get(edge) ?? [], chain(via, target)]);
+        } else if (target.endsWith(".ts") && !/^[a-z]+:/.test(target)) queue.push(target);
+      }
+    }
+    reached += via.size - 1;
+  }
+  assert.ok(reached > 0, "No imports found in functions/: the import pattern no longer matches the code");
+  const report = [...breaches].map(([edge, chains]) =>
+    `${edge}, reached from ${chains.length} function file(s), e.g. ${chains[0]}`
+  );
+  assert.deepEqual(report, [], `Function files reaching transport or core internals:\n${report.join("\n")}`);
+});
+
+/** "functions/a.ts → shared/b.ts → target", from the importers recorded on the way. */
+function chain(via: Map<string, string | null>, target: string): string {
+  const path = [target];
+  for (let file = via.get(target); file; file = via.get(file)) path.unshift(file);
+  return path.join(" → ");
+}
+
+Deno.test(`README's configuration table lists at most ${MAX_SETTINGS} settings`, async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  const [start, end] = [readme.indexOf("<!-- config:start -->"), readme.indexOf("<!-- config:end -->")];
+  assert.ok(
+    start >= 0 && end > start,
+    'README.md: markers "<!-- config:start -->" and "<!-- config:end -->" are missing',
+  );
+  // Header and separator rows left out: one row per setting.
+  const rows = readme.slice(start, end).split("\n").filter((line) => line.startsWith("|")).slice(2);
+  assert.ok(
+    rows.length <= MAX_SETTINGS,
+    `README.md's configuration table has ${rows.length} settings, at most ${MAX_SETTINGS}: make tuning a named constant`,
+  );
+});
