@@ -93,6 +93,20 @@ export class Metrics {
     this.ackSeconds.init();
   }
 
+  /** Follows a NATS connection's state (shared/nats/connection.ts) by its role. */
+  recordConnection(role: string, state: "up" | "down" | "reconnected"): void {
+    this.natsConnected.set(state === "down" ? 0 : 1, { connection: role });
+    if (state === "reconnected") this.natsReconnects.inc({ connection: role });
+  }
+
+  /** Counts an acknowledged JetStream batch (shared/nats/jetstream.ts). */
+  recordJetStreamBatch(batch: { seconds: number; pending: number; redelivered: number; duplicates: number }): void {
+    this.ackSeconds.observe(batch.seconds);
+    this.consumerPending.set(batch.pending);
+    if (batch.redelivered) this.redeliveries.inc({}, batch.redelivered);
+    if (batch.duplicates) this.duplicatesSkipped.inc({}, batch.duplicates);
+  }
+
   /** The Prometheus text exposition of every metric. */
   render(): string {
     const jetstream = [this.consumerPending, this.redeliveries, this.duplicatesSkipped, this.ackSeconds];

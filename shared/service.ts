@@ -7,18 +7,21 @@ import { discoverFunctions, selectFunctions } from "./runtime/discover.ts";
 import { serveDiscovery } from "./nats/service_discovery.ts";
 import { createHttpApp, serveHttp } from "./http/app.ts";
 import { IngestThread } from "./ingest/thread.ts";
+import { eventWriter, type Ingest, startIngest } from "./ingest/pipeline.ts";
+import { IngestProgress } from "./ingest/progress.ts";
+import { serviceSignals } from "./ingest/signals.ts";
 import type { Logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import { loadMigrations, migrate } from "./storage/migrate.ts";
 import { connectNats, type NatsLink } from "./nats/connection.ts";
-import { type JetStreamIngest, startJetStreamIngest } from "./nats/jetstream.ts";
 import { accepts, type NatsServer, startNatsServer } from "./nats/local_server.ts";
 import { servingProblems } from "./http/readiness.ts";
 import { retryStage, withTimeout } from "./runtime/retry.ts";
+import { RequestRunner } from "./runtime/requests.ts";
 import { Router } from "./runtime/router.ts";
 import { routesOf } from "./runtime/routes.ts";
 import type { Sql } from "./function/sql.ts";
-import { Writer } from "./storage/writer.ts";
+import type { Writer } from "./storage/writer.ts";
 
 /** A running rosey-db instance. */
 export interface Service {
@@ -46,10 +49,12 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
   const id = nuid.next();
   const functionsDir = tuning.functionsDir ?? relativeToCwd(new URL("../functions", import.meta.url));
   const functions = selectFunctions(await discoverFunctions(functionsDir), config);
-  const metrics = new Metrics(() => (writer?.depth ?? 0) + (thread?.depth ?? 0));
+  const metrics = new Metrics(() => (writer?.depth ?? 0) + (ingest?.progress.depth ?? 0));
   let db: Database | undefined;
+  /** Commits request writes, and events when no ingest thread does. */
   let writer: Writer | undefined;
-  /** Writes the events when the database is a local file; else this thread does. */
+  /** The ingest pipeline, on this thread or on the ingest thread when the database is a local file. */
+  let ingest: Ingest | undefined;
   let thread: IngestThread | undefined;
   let fail!: (error: Error) => void;
   const failed = new Promise<Error>((resolve) => fail = resolve);
@@ -59,37 +64,42 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
   let stopping = false;
   let requestStop!: () => void;
   const stopRequested = new Promise<void>((resolve) => requestStop = resolve);
-  let ingest: JetStreamIngest | undefined;
   let maintenanceTimer: ReturnType<typeof setInterval> | undefined;
-  const pending = {
+  const pending: Record<string, string | undefined> = {
     database: "opening",
     migrations: "not applied yet",
     nats: "connecting",
-    jetstream: undefined,
-  } as Record<
-    string,
-    string | undefined
-  >;
-  const router = new Router(routesOf(functions, config), {
+  };
+  const runner = new RequestRunner({
     config,
     log,
-    metrics,
     get db() {
       return db!;
     },
     get writer() {
       return writer!;
     },
+    get progress() {
+      return ingest!.progress;
+    },
+    publish: (subject, payload) => router.publish(subject, payload),
+  });
+  const router: Router = new Router(routesOf(functions, config), {
+    config,
+    log,
+    metrics,
+    runner,
     // A thread that died takes no more events: those received while the service stops are written here.
-    get events() {
-      return thread?.taking ? thread : writer!;
+    events: {
+      event: (entry) => thread && !thread.taking ? writer!.event(entry) : ingest!.event(entry),
     },
   });
+  const signals = serviceSignals(router, metrics, (stage, reason) => pending[stage] = reason);
 
   const notReady = async () => {
     const reasons = Object.entries(pending).filter(([, why]) => why).map(([what, why]) => `${what}: ${why}`);
-    reasons.push(...servingProblems([nats], router, ingest));
-    if (thread) reasons.push(...await thread.notReady());
+    reasons.push(...servingProblems([nats], router));
+    if (ingest) reasons.push(...await ingest.notReady());
     if (db) {
       try {
         await withTimeout(db.ping(), 2000, "SELECT 1 timed out after 2 s");
@@ -129,18 +139,28 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
     const migrations = await loadMigrations();
     await retry("migrations", () => migrate(db!, migrations, log));
     const servers = config.NATS_URL ?? await embeddedNats();
+    if (config.INGEST_MODE === "jetstream") metrics.natsReconnects.init({ connection: "jetstream" });
     if (threaded) {
-      thread = startThread(servers);
+      thread = new IngestThread({ config, tuning, servers, functions, log, signals });
+      thread.failed.then(fail);
       db = pausingThread(db, thread);
     }
-    writer = new Writer(db, {
-      // Handlers run inside the writer: no credential reaches them.
+    // Handlers run inside the writer: no credential reaches them.
+    writer = eventWriter(db, {
       config: withoutCredentials(config),
       log,
-      onOutcome: (subject, outcome, code, error, count) =>
-        router.recordEventOutcome(subject, outcome, code, error, count),
-      onHandled: (subject, seconds, events) => router.recordEventHandled(subject, seconds, events),
+      signals,
       requestsWaiting: () => router.requestsInFlight > 0,
+    });
+    ingest = thread ?? startIngest({
+      writer,
+      routes: router.table,
+      config,
+      servers,
+      log,
+      signals,
+      progress: new IngestProgress(),
+      ackWaitSeconds: tuning.ackWaitSeconds,
     });
     if (thread) {
       // Events are handed to the thread only once it can take them.
@@ -152,7 +172,7 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
     }
     nats = await retry(
       "nats",
-      () => connectNats(config, servers, "main", { log, metrics }),
+      () => connectNats(config, servers, "main", { log, onState: (state) => metrics.recordConnection("main", state) }),
       (late) => late.nc.close(),
     );
     // It reconnects for ever: a connection that closes anyway leaves nothing to serve with.
@@ -160,25 +180,14 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
       if (!stopping) fail(new Error(`NATS connection closed${error ? `: ${error.message}` : ""}`));
     });
     await router.start(nats.nc);
-    if (config.INGEST_MODE === "jetstream" && !thread) {
-      const nc = nats.nc;
-      ingest = await retry("jetstream", () =>
-        startJetStreamIngest({
-          nc,
-          router,
-          writer: writer!,
-          config,
-          log,
-          metrics,
-          ackWaitSeconds: tuning.ackWaitSeconds,
-        }));
-    }
     discoverySubs = serveDiscovery(nats.nc, {
       id,
       description: "NATS database service for chat bots",
       endpoints: router.routes.map((r) => r.stats),
     });
     maintenanceTimer = scheduleMaintenance();
+    // Requests are served meanwhile; with INGEST_MODE=jetstream, events wait for the stream's consumer.
+    await Promise.race([ingest.flowing, stopRequested]);
     log.info("Serving", {
       id,
       functions: router.routes.length,
@@ -190,22 +199,6 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
     if (stopping) log.info("Start-up abandoned: stopping", { error: (error as Error).message });
     else log.error("Start-up failed", { error: (error as Error).message });
   });
-
-  function startThread(servers: string): IngestThread {
-    const ingestThread = new IngestThread({
-      config,
-      tuning,
-      servers,
-      functions,
-      log,
-      metrics,
-      onOutcome: (...args) => router.recordEventOutcome(...args),
-      onHandled: (...args) => router.recordEventHandled(...args),
-      onPending: (stage, reason) => pending[stage] = reason,
-    });
-    ingestThread.failed.then(fail);
-    return ingestThread;
-  }
 
   function scheduleMaintenance() {
     const served = router.routes.some((r) => r.subject === "admin.maintenance");
@@ -246,10 +239,9 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
       requestStop();
       clearInterval(maintenanceTimer);
       await started.catch(() => {});
+      await router.drain();
+      // After the drain: the pipeline commits every event received before it stops.
       await ingest?.stop();
-      if (writer) await router.drain();
-      // After the drain: the thread commits every event handed to it before it stops.
-      await thread?.stop();
       log.debug("Subscriptions drained; events committed");
       for (const sub of discoverySubs) sub.unsubscribe();
       await nats?.nc.drain().catch(() => {});

@@ -7,7 +7,7 @@ import type { Router } from "../runtime/router.ts";
 export function servingProblems(
   links: (NatsLink | undefined)[],
   router: Router | undefined,
-  ingest: JetStreamIngest | undefined,
+  ingest?: JetStreamIngest,
 ): string[] {
   const reasons = [];
   for (const link of links) {

@@ -9,7 +9,6 @@ import {
 import type { Config } from "../config.ts";
 import { redactUrl } from "../config/checks.ts";
 import type { Logger } from "../log.ts";
-import type { Metrics } from "../metrics.ts";
 
 /** How long one connection attempt may take (TCP, TLS and the server's greeting). */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -41,6 +40,16 @@ export function connectionOptions(config: Config, servers: string): NodeConnecti
 /** Which connection: it names the connection in metrics, logs and /ready. */
 export type NatsRole = "main" | "jetstream";
 
+/** A connection's change of state, for metrics: up at first, then down and reconnected. */
+export type ConnectionState = "up" | "down" | "reconnected";
+
+/** Options for {@linkcode connectNats}. */
+export interface ConnectNatsOptions {
+  log: Logger;
+  /** Told of every change of the connection's state. */
+  onState(state: ConnectionState): void;
+}
+
 /** A NATS connection and whether it is up right now. */
 export interface NatsLink {
   /** `main` carries requests and events; `jetstream` is the ingest thread's, for the stream's consumer. */
@@ -50,34 +59,32 @@ export interface NatsLink {
 }
 
 /**
- * Connects to NATS and keeps `metrics` and the logs informed of the connection's state. One attempt per
+ * Connects to NATS and keeps `onState` and the logs informed of the connection's state. One attempt per
  * server: a failure names the servers and the cause (refused, unknown host, authorization).
  */
 export async function connectNats(
   config: Config,
   servers: string,
   role: NatsRole,
-  { log, metrics }: { log: Logger; metrics: Metrics },
+  { log, onState }: ConnectNatsOptions,
 ): Promise<NatsLink> {
   ignoreResetsOfDiscardedSockets(log);
   const nc = await connect({ ...connectionOptions(config, servers), name: `rosey-db-${role}` }).catch((error) => {
     throw new Error(`cannot connect to ${redactUrl(servers)}: ${connectFailure(error)}`);
   });
-  const labels = { connection: role };
   let up = true;
-  metrics.natsConnected.set(1, labels);
+  onState("up");
   log = log.child({ connection: role });
   log.info("Connected to NATS", { server: nc.getServer() });
   (async () => {
     for await (const status of nc.status()) {
       if (status.type === "disconnect") {
         up = false;
-        metrics.natsConnected.set(0, labels);
+        onState("down");
         log.warn("Disconnected from NATS", { server: status.server });
       } else if (status.type === "reconnect") {
         up = true;
-        metrics.natsConnected.set(1, labels);
-        metrics.natsReconnects.inc(labels);
+        onState("reconnected");
         log.info("Reconnected to NATS", { server: status.server });
       } else if (status.type === "error") {
         log.warn("NATS error", { error: status.error.message });
@@ -88,7 +95,7 @@ export async function connectNats(
   })();
   nc.closed().then(() => {
     up = false;
-    metrics.natsConnected.set(0, labels);
+    onState("down");
   });
   return { role, nc, connected: () => up && !nc.isClosed() };
 }

@@ -16,9 +16,7 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Config, streamName } from "../config.ts";
 import type { Logger } from "../log.ts";
-import type { Metrics } from "../metrics.ts";
-import type { Router } from "../runtime/router.ts";
-import type { Route } from "../runtime/routes.ts";
+import type { Route, RouteTable } from "../runtime/routes.ts";
 import type { EventEntry, Writer } from "../storage/writer.ts";
 import type { EventFunction } from "../function/define.ts";
 
@@ -34,15 +32,23 @@ export interface JetStreamIngest {
   stop(): Promise<void>;
 }
 
+/** What the consumer reports, for metrics. */
+export interface JetStreamSignals {
+  /** Consuming began with `pending` events waiting in the stream. */
+  jetstreamStarted(pending: number): void;
+  /** A batch was acknowledged `seconds` after it arrived; `pending` events wait behind it. */
+  jetstreamAcked(batch: { seconds: number; pending: number; redelivered: number; duplicates: number }): void;
+}
+
 /** Options for {@linkcode startJetStreamIngest}. */
 export interface JetStreamIngestOptions {
   nc: NatsConnection;
   /** The event routes to capture, and the route (with parameters) of a message's subject. */
-  router: Pick<Router, "routes" | "match">;
+  routes: Pick<RouteTable, "routes" | "match">;
   writer: Writer;
   config: Config;
   log: Logger;
-  metrics: Metrics;
+  signals: JetStreamSignals;
   /** Seconds before an unacknowledged event is delivered again (default {@linkcode ACK_WAIT_SECONDS}). */
   ackWaitSeconds?: number;
   /** Called with a fetched batch's size once the writer has it queued. */
@@ -133,10 +139,10 @@ function sameSet(a: string[], b: string[]): boolean {
 
 /** Starts consuming; throws when the stream or consumer cannot be set up. */
 export async function startJetStreamIngest(options: JetStreamIngestOptions): Promise<JetStreamIngest> {
-  const { nc, config, log, metrics, writer } = options;
+  const { nc, config, log, signals, writer } = options;
   const { jsm, streamKey } = await ensureStreamAndConsumer(
     nc,
-    options.router.routes,
+    options.routes.routes,
     config,
     log,
     options.ackWaitSeconds ?? ACK_WAIT_SECONDS,
@@ -146,13 +152,14 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
   let problem: string | undefined;
   let batches = 0;
   // Zero from the start, so that dashboards show the series before the first redelivery.
-  metrics.initJetStream((await consumer.info(true)).num_pending);
+  signals.jetstreamStarted((await consumer.info(true)).num_pending);
   log.info("Consuming events from JetStream", { stream: streamName(config), consumer: config.QUEUE_GROUP });
 
   const applyBatch = async (messages: JsMsg[], fetchedAt: number) => {
     const entries: EventEntry[] = [];
+    let redelivered = 0, duplicates = 0;
     for (const m of messages) {
-      const match = options.router.match(m.subject);
+      const match = options.routes.match(m.subject);
       // The stream captures event subjects only, so every message has a route.
       entries.push({
         kind: "event",
@@ -161,7 +168,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
         params: match!.params,
         raw: m.data,
       });
-      if (m.redelivered) metrics.redeliveries.inc();
+      if (m.redelivered) redelivered++;
     }
     const seqs = messages.map((m) => m.seq);
     const placeholders = seqs.map(() => "?").join(", ");
@@ -189,10 +196,14 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
       // A poison event is in dead_letters now: terminate it rather than have it delivered again.
       if (outcomes[i] === "dead_letter") m.term();
       else m.ack();
-      if (outcomes[i] === "duplicate") metrics.duplicatesSkipped.inc();
+      if (outcomes[i] === "duplicate") duplicates++;
     });
-    metrics.ackSeconds.observe((performance.now() - fetchedAt) / 1000);
-    metrics.consumerPending.set(messages.at(-1)!.info.pending);
+    signals.jetstreamAcked({
+      seconds: (performance.now() - fetchedAt) / 1000,
+      pending: messages.at(-1)!.info.pending,
+      redelivered,
+      duplicates,
+    });
   };
 
   // A sequence can come again while it is in the stream, or while a copy redelivered before its ack

@@ -39,9 +39,39 @@ export function routesOf(functions: LoadedFunction[], config: Config): Route[] {
   });
 }
 
-/** Whether `subject` (with its prefix of `prefixTokens` tokens) is one that `route` serves. */
-export function matchesPattern(route: Route, subject: string, prefixTokens: number) {
-  const tokens = subject.split(".").slice(prefixTokens);
-  const pattern = route.subject.split(".");
-  return tokens.length === pattern.length && pattern.every((t, i) => t === "*" || t === tokens[i]);
+/** The routes of one instance, found by the full subject of a message. */
+export class RouteTable {
+  readonly #bySubject = new Map<string, Route>();
+  readonly #prefixTokens: number;
+
+  constructor(readonly routes: Route[], prefix: string) {
+    this.#prefixTokens = prefix.split(".").length;
+    for (const route of routes) this.#bySubject.set(route.fullSubject, route);
+  }
+
+  /** The route serving a full subject, and its `[name]` parameters. */
+  match(subject: string): { route: Route; params: Record<string, string> } | undefined {
+    const route = this.route(subject);
+    return route && { route, params: this.params(route, subject) };
+  }
+
+  /** The route serving a full subject. */
+  route(subject: string): Route | undefined {
+    return this.#bySubject.get(subject) ?? this.routes.find((r) => this.#matches(r, subject));
+  }
+
+  /** The `[name]` values of a subject that `route` serves. */
+  params(route: Route, subject: string): Record<string, string> {
+    if (route.params.size === 0) return NO_PARAMS;
+    const tokens = subject.split(".");
+    const params: Record<string, string> = {};
+    for (const [index, name] of route.params) params[name] = tokens[this.#prefixTokens + index];
+    return params;
+  }
+
+  #matches(route: Route, subject: string): boolean {
+    const tokens = subject.split(".").slice(this.#prefixTokens);
+    const pattern = route.subject.split(".");
+    return tokens.length === pattern.length && pattern.every((t, i) => t === "*" || t === tokens[i]);
+  }
 }

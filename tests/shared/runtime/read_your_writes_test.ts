@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
+import { createClient } from "@libsql/client";
 import { json, request, startRosey, tempDir } from "../../_helpers.ts";
 import type { Tuning } from "../../../shared/config.ts";
 import type { TestService } from "../../_helpers.ts";
@@ -57,4 +58,24 @@ Deno.test("Router: a request sees the event its connection published before it, 
 
 Deno.test("Router: a request sees the event its connection published before it, while another connection floods events (writer on the main thread)", async () => {
   await assertNoMisses({ ingestThread: false });
+});
+
+Deno.test("Router: while its connection's events wait for a database held by another process, a malformed request is refused at once and a valid one waits for them", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/held.db`;
+  await using t = await startRosey({ DATABASE_PATH: path });
+  const other = createClient({ url: `file:${path}` });
+  try {
+    await other.execute("BEGIN IMMEDIATE");
+    t.nc.publish("rosey.db.message.log", json({ username: "held", message: "waiting" }));
+    // Refused on its input before any wait: a 400, not a 503 after the read-your-writes bound.
+    const malformed = await request(t.nc, "rosey.db.query.user_stats", { username: 42 }, 3000);
+    assert.equal(malformed.errorCode, "400", `${malformed.error}`);
+    const valid = request(t.nc, "rosey.db.query.user_stats", { username: "held" }, 8000);
+    setTimeout(() => other.execute("ROLLBACK"), 300);
+    const stats = (await valid).data as { found: boolean; total_chat_lines?: number };
+    assert.deepEqual([stats.found, stats.total_chat_lines], [true, 1]);
+  } finally {
+    other.close();
+  }
 });
