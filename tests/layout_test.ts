@@ -104,6 +104,30 @@ Deno.test("Function files import no NATS, HTTP, router, ingest or writer module,
   assert.deepEqual(report, [], `Function files reaching transport or core internals:\n${report.join("\n")}`);
 });
 
+/** The edges of shared/: tools beside the service that may use function files as a library. */
+const EDGES = ["shared/client/", "shared/cli/"];
+
+Deno.test("Nothing in the service's core imports a function file: discovery loads them (the client and CLI edges may)", async () => {
+  const imports = new Map<string, Promise<string[]>>();
+  const importsCached = (file: string) => imports.get(file) ?? imports.set(file, importsOf(file)).get(file)!;
+  const core = (await tsFiles("shared")).filter((file) => !EDGES.some((edge) => file.startsWith(edge)));
+  const breaches: string[] = [];
+  for (const start of core) {
+    const via = new Map<string, string | null>([[start, null]]);
+    const queue = [start];
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      for (const target of await importsCached(file)) {
+        if (via.has(target)) continue;
+        via.set(target, file);
+        if (target.startsWith("functions/")) breaches.push(chain(via, target));
+        else if (target.endsWith(".ts") && !/^[a-z]+:/.test(target)) queue.push(target);
+      }
+    }
+  }
+  assert.ok(core.length > 20, "shared/ has no core files: the walk no longer finds them");
+  assert.deepEqual(breaches, [], `Core modules reaching function files:\n${breaches.join("\n")}`);
+});
+
 /** "functions/a.ts → shared/b.ts → target", from the importers recorded on the way. */
 function chain(via: Map<string, string | null>, target: string): string {
   const path = [target];
