@@ -1,14 +1,10 @@
 /** Fields every rosey event shares, and its event time. */
-import { z } from "zod";
 import { name, text } from "../shared/function/text.ts";
+import { unixSeconds } from "../shared/function/numbers.ts";
 import type { FunctionContext } from "../shared/function/define.ts";
 
-/** Latest event time accepted: 3000-01-01. A later one is a mistake (milliseconds sent as seconds, say). */
-const LATEST_EVENT_TIME = 32_503_680_000;
-
-/** Unix seconds; older bots send floats. */
-export const Timestamp = z.number().finite().nonnegative()
-  .max(LATEST_EVENT_TIME, "must be Unix seconds before the year 3000 (milliseconds sent as seconds?)").optional();
+/** The event time in Unix seconds (older bots send floats), before the year 3000. */
+export const Timestamp = unixSeconds().optional();
 
 /** A non-empty user name. */
 export const Username = name().trim().min(1, "must not be empty");

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { id, name, text } from "../../shared/function/text.ts";
+import { unixSeconds } from "../../shared/function/numbers.ts";
 import { checkInput } from "../../shared/function/decode.ts";
 import type { Sql } from "../../shared/function/sql.ts";
 
@@ -23,7 +24,7 @@ export const LegacyEvent = z.strictObject({
   interval: z.number().int().min(1),
   paused: z.boolean().default(false),
   /** Unix seconds, or null before the first reminder. */
-  last_reminder: z.number().nonnegative().nullable().default(null),
+  last_reminder: unixSeconds().nullable().default(null),
   required_reactions: z.array(name().min(1)).default([]),
   /** Users who reacted, by emoji. */
   reactions: z.record(name().min(1), z.array(Id)).default({}),

@@ -1,11 +1,12 @@
 /** The reminder store's shapes and the lookups its functions share. */
 import { z } from "zod";
 import { id } from "../../shared/function/text.ts";
+import { rowId } from "../../shared/function/numbers.ts";
 import { ServiceError } from "../../shared/function/errors.ts";
 import type { Sql } from "../../shared/function/sql.ts";
 
 export const Snowflake = id().trim().min(1, "must not be empty").max(100);
-export const EventId = z.number().int().positive();
+export const EventId = rowId();
 
 export const Guild = z.object({
   guild_id: z.string(),

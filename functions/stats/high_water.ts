@@ -1,12 +1,11 @@
 import { z } from "zod";
+import { count } from "../../shared/function/numbers.ts";
 import { defineEvent } from "../../shared/function/define.ts";
 import { eventTime, Timestamp } from "../_event.ts";
 
-const Count = z.number().int().nonnegative();
-
 export default defineEvent({
   description: "Raise the channel's high-water marks (users, connected) when strictly exceeded, stamping each",
-  input: z.object({ chat_count: Count, connected_count: Count.optional(), timestamp: Timestamp }),
+  input: z.object({ chat_count: count(), connected_count: count().optional(), timestamp: Timestamp }),
   async handle(input, ctx) {
     const t = eventTime(input, ctx);
     await ctx.db.run("INSERT OR IGNORE INTO channel_stats (id, max_users, max_connected) VALUES (1, 0, 0)");

@@ -1,21 +1,22 @@
 /** The fields of current_status a bot may set, with the types they accept. */
 import { z } from "zod";
 import { name, text } from "../../shared/function/text.ts";
+import { count, unixSeconds } from "../../shared/function/numbers.ts";
 
-const flag = z.union([z.boolean(), z.number().int()]).transform((v) => Number(v)).nullable();
-const count = z.number().int().nonnegative().nullable();
+/** On or off: a boolean, or 0 and 1 as the old service stored them. */
+const flag = z.union([z.boolean(), z.number().int().min(0).max(1)]).transform((v) => Number(v)).nullable();
 
 export const StatusFields = z.object({
   bot_name: name().nullable(),
   bot_rank: z.number().nullable(),
   bot_afk: flag,
   channel_name: name().nullable(),
-  current_chat_users: count,
-  current_connected_users: count,
-  playlist_items: count,
+  current_chat_users: count().nullable(),
+  current_connected_users: count().nullable(),
+  playlist_items: count().nullable(),
   current_media_title: text().nullable(),
   current_media_duration: z.number().nonnegative().nullable(),
-  bot_start_time: z.number().nonnegative().nullable(),
+  bot_start_time: unixSeconds().nullable(),
   bot_connected: flag,
 });
 

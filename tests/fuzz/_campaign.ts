@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { z } from "zod";
 import { discoverFunctions, type LoadedFunction } from "../../shared/runtime/discover.ts";
+import { LATEST_UNIX_SECONDS } from "../../shared/function/numbers.ts";
 import { ask, countRows, http, startNats, startRosey, tempDir, type TestService } from "../_helpers.ts";
 import { type Payload, payloadsOf } from "./_hostile.ts";
 import { type JsonSchema, type Pools, validValue } from "./_valid.ts";
@@ -106,7 +107,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   // Dead letters once more on their subjects: replayed events must be accounted for as well.
   await ask(t, "status.get");
   report.replayed +=
-    (await ask<{ replayed: number }>(t, "admin.dead_letters.replay", { before: 2 ** 40, limit: 10_000 })).replayed;
+    (await ask<{ replayed: number }>(t, "admin.dead_letters.replay", { before: LATEST_UNIX_SECONDS, limit: 10_000 }))
+      .replayed;
 
   // Every event received before this request is committed once it is answered; outcomes reach the
   // metrics a moment later (from the ingest thread), and replayed events arrive after their replay.

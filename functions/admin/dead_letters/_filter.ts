@@ -1,13 +1,14 @@
 /** Which dead letters an admin call addresses: by ids, by subject, by age; at least one is required. */
 import { z } from "zod";
 import { id } from "../../../shared/function/text.ts";
+import { rowId, unixSeconds } from "../../../shared/function/numbers.ts";
 
 export const DeadLetterFilter = z.object({
-  ids: z.array(z.number().int().positive()).min(1).max(1000).optional(),
+  ids: z.array(rowId()).min(1).max(1000).optional(),
   /** `user.joined` or `rosey.db.user.joined`: the form of metrics labels and FUNCTIONS, or the full subject. */
   subject: id().min(1).optional(),
   /** Unix seconds: only dead letters received before this time. */
-  before: z.number().nonnegative().optional(),
+  before: unixSeconds().optional(),
 });
 
 export type DeadLetterFilter = z.infer<typeof DeadLetterFilter>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
+import { rowId } from "../../../shared/function/numbers.ts";
 import { DeadLetterFilter, whereOf } from "./_filter.ts";
 
 const utf8 = new TextDecoder();
@@ -8,7 +9,7 @@ export default defineRequest({
   description: "Dead letters, newest first: subject, payload as text, error code and message",
   input: DeadLetterFilter.extend({
     limit: z.number().int().min(1).max(1000).default(100),
-    before_id: z.number().int().positive().optional(),
+    before_id: rowId().optional(),
   }),
   readOnly: true,
   output: z.array(z.object({

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { id, text } from "../../../shared/function/text.ts";
 import { ServiceError } from "../../../shared/function/errors.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
+import { count } from "../../../shared/function/numbers.ts";
 import {
   ConversationId,
   Message,
@@ -22,7 +23,7 @@ export default defineRequest({
     metadata: z.looseObject({
       request_id: id().optional(),
       source: id().optional(),
-      tokens: z.number().int().nonnegative().optional(),
+      tokens: count().optional(),
       model_name: z.string().optional(),
       latency_ms: z.number().nonnegative().optional(),
     }).default({}),

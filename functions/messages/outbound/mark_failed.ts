@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { text } from "../../../shared/function/text.ts";
 import { defineEvent } from "../../../shared/function/define.ts";
+import { rowId } from "../../../shared/function/numbers.ts";
 import { eventTime, Timestamp } from "../../_event.ts";
 import { requireUpdated } from "./_row.ts";
 
 export default defineEvent({
   description: "Delivery failed: count the retry and keep the error; a permanent failure also closes the message",
   input: z.object({
-    message_id: z.number().int().positive(),
+    message_id: rowId(),
     error: text().min(1, "must not be empty"),
     permanent: z.boolean().default(false),
     timestamp: Timestamp,

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { id } from "../../../shared/function/text.ts";
+import { unixSeconds } from "../../../shared/function/numbers.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { EVENT_COLUMNS, eventOf, ReminderEvent } from "../_model.ts";
 
 export default defineRequest({
   description: "Events not paused whose interval has elapsed since their last reminder (or since creation)",
-  input: z.object({ now: z.number().nonnegative().optional(), guild_id: id().min(1).optional() }),
+  input: z.object({ now: unixSeconds().optional(), guild_id: id().min(1).optional() }),
   output: z.array(ReminderEvent),
   readOnly: true,
   async handle(input, ctx) {

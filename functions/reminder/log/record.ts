@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { text } from "../../../shared/function/text.ts";
+import { count, unixSeconds } from "../../../shared/function/numbers.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { EventId, LOG_COLUMNS, LogEntry, requireEvent } from "../_model.ts";
 
@@ -8,9 +9,9 @@ export default defineRequest({
   input: z.object({
     event_id: EventId,
     status: z.enum(["pending", "sent", "failed"]),
-    scheduled_at: z.number().nonnegative().optional(),
-    sent_at: z.number().nonnegative().optional(),
-    users_notified: z.number().int().nonnegative().default(0),
+    scheduled_at: unixSeconds().optional(),
+    sent_at: unixSeconds().optional(),
+    users_notified: count().default(0),
     error_message: text().max(4000).optional(),
   }),
   output: LogEntry,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { name } from "../../../shared/function/text.ts";
+import { unixSeconds } from "../../../shared/function/numbers.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { Member, nowSeconds, requireGuild, Snowflake } from "../_model.ts";
 
@@ -10,7 +11,7 @@ export default defineRequest({
     user_id: Snowflake,
     username: name().max(200).optional(),
     is_bot: z.boolean().optional(),
-    last_seen: z.number().nonnegative().optional(),
+    last_seen: unixSeconds().optional(),
   }),
   output: Member,
   async handle(input, ctx) {

@@ -1,6 +1,7 @@
 /** Finds the event a reaction is about, by id or by the message it watches. */
 import { z } from "zod";
 import { name } from "../../../shared/function/text.ts";
+import { unixSeconds } from "../../../shared/function/numbers.ts";
 import { ServiceError } from "../../../shared/function/errors.ts";
 import type { Sql } from "../../../shared/function/sql.ts";
 import { EventId, Snowflake } from "../_model.ts";
@@ -10,7 +11,7 @@ export const ReactionInput = z.object({
   message_id: Snowflake.optional(),
   user_id: Snowflake,
   emoji: name().trim().min(1, "must not be empty").max(100),
-  timestamp: z.number().nonnegative().optional(),
+  timestamp: unixSeconds().optional(),
 }).refine((r) => r.event_id !== undefined || r.message_id !== undefined, "needs event_id or message_id");
 
 /** The event id a reaction names; a 404 (and so a not_found dead letter) when there is none. */
