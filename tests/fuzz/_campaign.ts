@@ -130,19 +130,38 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   return report;
 }
 
-/** One input: which function, and the payload for it. */
+/** One input: which function, the subject it is sent on, and the payload for it. */
 interface Input {
+  /** The function's subject, `*` where its file name has a `[param]`. */
   subject: string;
+  /** The subject sent on: each `*` filled with a token. */
+  target: string;
   kind: "event" | "request";
   payload: Payload;
 }
+
+/**
+ * Tokens for a `[param]` of a subject (a plugin name, say): mostly names a plugin could have, else
+ * tokens that are none (upper case, too long, leading digit or dash, prototype names, non-ASCII).
+ */
+const paramToken = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom("quote-db", "trivia", "p1", "llm_memory") },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom("Quotes", "1abc", "-x", "_x", "a".repeat(65), "__proto__", "constructor", "ä", "😀"),
+  },
+);
 
 /** Every function alike, each with payloads from its own input schema. */
 function inputArbitrary(functions: LoadedFunction[], pools: Pools): fc.Arbitrary<Input> {
   return fc.oneof(
     ...functions.map(({ subject, fn }) => {
       const schema = z.toJSONSchema(fn.input, { io: "input", unrepresentable: "any" }) as JsonSchema;
-      return payloadsOf(validValue(schema, pools)).map((payload): Input => ({ subject, kind: fn.kind, payload }));
+      const tokens = subject.split(".");
+      const target = fc.tuple(...tokens.map((token) => token === "*" ? paramToken : fc.constant(token)))
+        .map((filled) => filled.join("."));
+      return fc.tuple(target, payloadsOf(validValue(schema, pools)))
+        .map(([target, payload]): Input => ({ subject, target, kind: fn.kind, payload }));
     }),
   );
 }
@@ -218,7 +237,7 @@ class Turns {
 const deadLetterAdmin = new Turns();
 
 async function send(t: TestService, input: Input, report: CampaignReport, conversations: string[]): Promise<void> {
-  const subject = `rosey.db.${input.subject}`;
+  const subject = `rosey.db.${input.target}`;
   if (input.kind === "event") {
     t.nc.publish(subject, input.payload.bytes);
     report.events++;
@@ -226,7 +245,7 @@ async function send(t: TestService, input: Input, report: CampaignReport, conver
   }
   report.requests++;
   const finding = (error: string): Finding => ({
-    subject: input.subject,
+    subject: input.target,
     kind: input.payload.kind,
     excerpt: decoder.decode(input.payload.bytes.subarray(0, 120)),
     error,
