@@ -8,11 +8,12 @@ export const ConversationId = z.uuid("must be a UUID");
 export const Status = z.enum(["ACTIVE", "ARCHIVED", "CLOSED", "DELETED"]);
 export const Role = z.enum(["user", "assistant", "system"]);
 
+const CURSOR_ERROR = "must be a cursor returned by a previous page";
+
 /** A page cursor as a previous page returned it: the digits of a safe integer (more would reach SQL as Infinity). */
-export const Cursor = z.string().refine(
-  (cursor) => /^\d{1,16}$/.test(cursor) && Number.isSafeInteger(Number(cursor)),
-  "must be a cursor returned by a previous page",
-);
+export const Cursor = z.string()
+  .regex(/^\d{1,16}$/, { error: CURSOR_ERROR, abort: true })
+  .refine((cursor) => Number.isSafeInteger(Number(cursor)), CURSOR_ERROR);
 
 export const Conversation = z.object({
   id: z.string(),
