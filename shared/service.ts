@@ -22,6 +22,7 @@ import { Router } from "./runtime/router.ts";
 import { routesOf } from "./runtime/routes.ts";
 import type { Sql } from "./function/sql.ts";
 import type { Writer } from "./storage/writer.ts";
+import { PluginDatabases } from "./storage/plugins.ts";
 
 /** A running rosey-db instance. */
 export interface Service {
@@ -70,9 +71,11 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
     migrations: "not applied yet",
     nats: "connecting",
   };
+  const plugins = new PluginDatabases({ config, log, onBusyRetry: () => metrics.busyRetries.inc() });
   const runner = new RequestRunner({
     config,
     log,
+    plugins,
     get db() {
       return db!;
     },
@@ -246,6 +249,7 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
       for (const sub of discoverySubs) sub.unsubscribe();
       await nats?.nc.drain().catch(() => {});
       await writer?.settled();
+      await plugins.close();
       db?.close();
       log.debug("Database closed");
       await http.shutdown();

@@ -9,6 +9,7 @@ import { ServiceError } from "../function/errors.ts";
 import type { EventFunction, RequestFunction } from "../function/define.ts";
 import type { Logger } from "../log.ts";
 import { loadMigrations, migrate } from "../storage/migrate.ts";
+import { PluginDatabases } from "../storage/plugins.ts";
 import { eventWriter, type Ingest, startIngest } from "../ingest/pipeline.ts";
 import { IngestProgress } from "../ingest/progress.ts";
 import type { IngestSignals } from "../ingest/signals.ts";
@@ -30,6 +31,7 @@ export interface DirectCall<F> {
 interface Opened {
   db: Database;
   ingest: Ingest;
+  plugins: PluginDatabases;
   runner: RequestRunner;
   maxPayload: number;
 }
@@ -68,6 +70,7 @@ export class DirectPath {
     const opened = await this.#opening?.catch(() => undefined);
     if (!opened) return;
     await opened.ingest.stop();
+    await opened.plugins.close();
     opened.db.close();
   }
 
@@ -89,17 +92,19 @@ export class DirectPath {
         signals,
         progress,
       });
+      const plugins = new PluginDatabases({ config, log: this.log });
       const runner = new RequestRunner({
         config,
         db,
         writer,
         progress,
+        plugins,
         log: this.log,
         publish: () => {
           throw new ServiceError(503, "Replaying needs the service: the direct path has no NATS connection");
         },
       });
-      return { db, ingest, runner, maxPayload: config.MAX_PAYLOAD_BYTES };
+      return { db, ingest, plugins, runner, maxPayload: config.MAX_PAYLOAD_BYTES };
     })();
     return this.#opening;
   }

@@ -24,6 +24,16 @@ import conversationMessageList from "../../functions/conversation/message/list.t
 import conversationMessageSave from "../../functions/conversation/message/save.ts";
 import conversationMessageSearch from "../../functions/conversation/message/search.ts";
 import conversationUnarchive from "../../functions/conversation/unarchive.ts";
+import kvPluginDelete from "../../functions/kv/[plugin]/delete.ts";
+import kvPluginGet from "../../functions/kv/[plugin]/get.ts";
+import kvPluginGetMany from "../../functions/kv/[plugin]/get_many.ts";
+import kvPluginIncr from "../../functions/kv/[plugin]/incr.ts";
+import kvPluginList from "../../functions/kv/[plugin]/list.ts";
+import kvPluginSet from "../../functions/kv/[plugin]/set.ts";
+import kvDelete from "../../functions/kv/delete.ts";
+import kvGet from "../../functions/kv/get.ts";
+import kvList from "../../functions/kv/list.ts";
+import kvSet from "../../functions/kv/set.ts";
 import messageLog from "../../functions/message/log.ts";
 import messagesOutboundEnqueue from "../../functions/messages/outbound/enqueue.ts";
 import messagesOutboundGet from "../../functions/messages/outbound/get.ts";
@@ -101,6 +111,16 @@ export const FUNCTIONS = {
     fallback: "empty",
   },
   conversationUnarchive: { subject: "conversation.unarchive", fn: conversationUnarchive, fallback: null },
+  kvPluginDelete: { subject: "kv.*.delete", params: ["plugin"], fn: kvPluginDelete, fallback: null },
+  kvPluginGet: { subject: "kv.*.get", params: ["plugin"], fn: kvPluginGet, fallback: null },
+  kvPluginGetMany: { subject: "kv.*.get_many", params: ["plugin"], fn: kvPluginGetMany, fallback: null },
+  kvPluginIncr: { subject: "kv.*.incr", params: ["plugin"], fn: kvPluginIncr, fallback: null },
+  kvPluginList: { subject: "kv.*.list", params: ["plugin"], fn: kvPluginList, fallback: null },
+  kvPluginSet: { subject: "kv.*.set", params: ["plugin"], fn: kvPluginSet, fallback: null },
+  kvDelete: { subject: "kv.delete", fn: kvDelete, fallback: null },
+  kvGet: { subject: "kv.get", fn: kvGet, fallback: null },
+  kvList: { subject: "kv.list", fn: kvList, fallback: null },
+  kvSet: { subject: "kv.set", fn: kvSet, fallback: null },
   messageLog: { subject: "message.log", fn: messageLog },
   messagesOutboundEnqueue: { subject: "messages.outbound.enqueue", fn: messagesOutboundEnqueue, fallback: null },
   messagesOutboundGet: { subject: "messages.outbound.get", fn: messagesOutboundGet, fallback: "empty" },

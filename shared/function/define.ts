@@ -40,12 +40,21 @@ export interface WriteOptions {
   busyRetry?: { attempts: number; delayMs: number };
 }
 
-/** Context of a request handler: `db` reads; `write` runs work in the single writer's transaction. */
-export interface RequestContext extends FunctionContext {
+/** A database and its single writer: `db` reads, `write` runs work in the writer's transaction. */
+export interface Store {
   db: Sql;
+  write<T>(work: (tx: Sql) => Promise<T>, options?: WriteOptions): Promise<T>;
+}
+
+/** Context of a request handler: the service's database, and each plugin's own. */
+export interface RequestContext extends FunctionContext, Store {
   /** Publishes raw bytes on a full subject (replaying dead letters); fails when NATS is not connected. */
   publish(subject: string, payload: Uint8Array): void;
-  write<T>(work: (tx: Sql) => Promise<T>, options?: WriteOptions): Promise<T>;
+  /**
+   * The plugin's own database, opened on first use (README "Plugin storage"): no other plugin's data
+   * and none of the service's tables are in it. A name that is not a plugin name is a 400.
+   */
+  plugin(name: string): Promise<Store>;
 }
 
 const brand = Symbol.for("rosey-db.function");

@@ -11,6 +11,7 @@ import { ServiceError } from "../function/errors.ts";
 import type { FunctionSettings, RequestContext, RequestFunction } from "../function/define.ts";
 import type { Logger } from "../log.ts";
 import type { IngestProgress } from "../ingest/progress.ts";
+import type { PluginDatabases } from "../storage/plugins.ts";
 
 /**
  * Longest wait of a request for the events received before it. Never reached in normal work: a flood
@@ -30,6 +31,8 @@ export interface RequestRunnerOptions {
   /** Events received and committed: a request waits for those received before it. */
   progress: IngestProgress;
   log: Logger;
+  /** The plugins' own databases (`ctx.plugin`). */
+  plugins: PluginDatabases;
   /** Publishes for a handler (`ctx.publish`); throws a 503 when there is no connection. */
   publish(subject: string, payload: Uint8Array): void;
 }
@@ -68,11 +71,15 @@ export class RequestRunner {
 
   /** What a handler receives besides its input: no connection, no credential. */
   context({ subject, params }: RequestCall, receivedAt = Math.floor(Date.now() / 1000)): RequestContext {
-    const { db, writer, log } = this.options;
+    const { db, writer, log, plugins } = this.options;
     return {
       db: db.read,
       write: (work, options) => writer.run(work, options),
       publish: (target, payload) => this.options.publish(target, payload),
+      async plugin(name) {
+        const plugin = await plugins.get(name);
+        return { db: plugin.db.read, write: (work, options) => plugin.writer.run(work, options) };
+      },
       subject,
       params,
       receivedAt,

@@ -100,27 +100,38 @@ async function tsMigration(url: URL, fileName: string) {
   return module.default as (tx: Sql, log: Logger) => Promise<void>;
 }
 
-/** Versions already applied to `db`. */
-export async function appliedVersions(db: Database): Promise<Set<number>> {
-  const exists = await db.read.query(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`);
+/** The tables that record applied migrations: the service's, and the base of each plugin database. */
+export type MigrationsTable = "schema_migrations" | "_rosey_base_migrations";
+
+/** Versions already applied to `db`, as recorded in `table`. */
+export async function appliedVersions(
+  db: Database,
+  table: MigrationsTable = "schema_migrations",
+): Promise<Set<number>> {
+  const exists = await db.read.query(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, [table]);
   if (exists.length === 0) return new Set();
-  const rows = await db.read.query<{ version: number }>("SELECT version FROM schema_migrations");
+  const rows = await db.read.query<{ version: number }>(`SELECT version FROM ${table}`);
   return new Set(rows.map((row) => Number(row.version)));
 }
 
 /** Applies every pending migration in order and returns the versions it applied. */
-export async function migrate(db: Database, migrations: Migration[], log: Logger): Promise<number[]> {
+export async function migrate(
+  db: Database,
+  migrations: Migration[],
+  log: Logger,
+  table: MigrationsTable = "schema_migrations",
+): Promise<number[]> {
   await db.transaction((tx) =>
-    tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    tx.run(`CREATE TABLE IF NOT EXISTS ${table} (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`)
   );
-  const applied = await appliedVersions(db);
+  const applied = await appliedVersions(db, table);
   const done: number[] = [];
   for (const migration of migrations) {
     if (applied.has(migration.version)) continue;
     await db.transaction(async (tx) => {
       await migration.apply(tx, log);
-      await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+      await tx.run(`INSERT INTO ${table} (version, name, applied_at) VALUES (?, ?, ?)`, [
         migration.version,
         migration.name,
         Math.floor(Date.now() / 1000),

@@ -1,0 +1,161 @@
+/**
+ * Each plugin's own database (README "Plugin storage"): a file of its own beside the service's
+ * database, opened on first use, so that nothing a plugin sends can reach the service's tables or
+ * another plugin's data. Each has its own writer, as every database has one.
+ */
+import { dirname, join } from "node:path";
+import { type Config, databaseUrl, withoutCredentials } from "../config.ts";
+import { ServiceError } from "../function/errors.ts";
+import { PLUGIN_NAME } from "../function/plugin_name.ts";
+import type { Logger } from "../log.ts";
+import { type Database, databaseMode, openDatabase } from "./db.ts";
+import { loadMigrations, migrate, type MigrationsTable } from "./migrate.ts";
+import { Writer } from "./writer.ts";
+
+/** The service's own tables in every plugin database, created on open (./plugin_migrations/). */
+const BASE_MIGRATIONS = new URL("./plugin_migrations/", import.meta.url);
+/** Where a plugin database records the base migrations applied: a name no plugin table can take. */
+export const BASE_MIGRATIONS_TABLE = "_rosey_base_migrations" satisfies MigrationsTable;
+
+/** How often expired keys are deleted from the open plugin databases; reads skip them meanwhile. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** One plugin's open database and its writer. */
+export interface PluginDatabase {
+  readonly plugin: string;
+  readonly db: Database;
+  readonly writer: Writer;
+}
+
+/** Options for {@linkcode PluginDatabases}. */
+export interface PluginDatabasesOptions {
+  config: Config;
+  log: Logger;
+  onBusyRetry?(): void;
+}
+
+/** The plugins' databases, opened on first use and kept open until {@linkcode close}. */
+export class PluginDatabases {
+  readonly #open = new Map<string, Promise<PluginDatabase>>();
+  #closed = false;
+  #sweeping?: ReturnType<typeof setInterval>;
+
+  constructor(readonly options: PluginDatabasesOptions) {}
+
+  /** The plugin's database; a name that is not a plugin name is a VALIDATION_ERROR naming it. */
+  get(plugin: string): Promise<PluginDatabase> {
+    if (!PLUGIN_NAME.test(plugin)) {
+      return Promise.reject(
+        new ServiceError(400, `plugin_name: "${plugin}" is not a plugin name (${PLUGIN_NAME.source})`),
+      );
+    }
+    if (this.#closed) return Promise.reject(new ServiceError(503, "The service is stopping"));
+    let open = this.#open.get(plugin);
+    if (!open) {
+      open = this.#openPlugin(plugin);
+      this.#open.set(plugin, open);
+      // A database that failed to open is tried again by the next request.
+      open.catch(() => this.#open.delete(plugin));
+    }
+    return open;
+  }
+
+  /** Names of the plugins whose database exists: open now, or a file in the plugins folder. */
+  async plugins(): Promise<string[]> {
+    const names = new Set(this.#open.keys());
+    const folder = pluginFolder(this.options.config);
+    if (folder) {
+      try {
+        for await (const entry of Deno.readDir(folder)) {
+          const name = entry.name.replace(/\.db$/, "");
+          if (entry.isFile && entry.name.endsWith(".db") && PLUGIN_NAME.test(name)) names.add(name);
+        }
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+    return [...names].sort();
+  }
+
+  /** The open plugin databases, for work that visits each (the TTL sweep, backups). */
+  async opened(): Promise<PluginDatabase[]> {
+    const settled = await Promise.allSettled(this.#open.values());
+    return settled.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
+  }
+
+  /** Deletes the expired keys of every open plugin database; how many. */
+  async sweep(): Promise<number> {
+    let swept = 0;
+    for (const plugin of await this.opened()) swept += await sweepExpired(plugin);
+    return swept;
+  }
+
+  /** Commits what each writer holds and closes every plugin database. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweeping);
+    for (const plugin of await this.opened()) {
+      await plugin.writer.settled();
+      plugin.db.close();
+    }
+    this.#open.clear();
+  }
+
+  async #openPlugin(plugin: string): Promise<PluginDatabase> {
+    const { config, log, onBusyRetry } = this.options;
+    const url = pluginDatabaseUrl(config, plugin);
+    const db = await openDatabase(
+      { ...config, DATABASE_URL: url, DATABASE_PATH: undefined, DATABASE_SYNC_URL: undefined },
+      log,
+      { onBusyRetry },
+    );
+    try {
+      await migrate(db, await loadMigrations(BASE_MIGRATIONS), log, BASE_MIGRATIONS_TABLE);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    log.info("Plugin database open", { plugin, mode: db.mode });
+    // Handlers run inside the writer: no credential reaches them.
+    const opened = { plugin, db, writer: new Writer(db, { config: withoutCredentials(config), log, onBusyRetry }) };
+    // What expired while the plugin was not in use goes now, the rest with the periodic sweep.
+    await sweepExpired(opened);
+    this.#sweeping ??= setInterval(() => {
+      this.sweep().catch((error) => log.warn("Sweeping expired keys failed", { error: (error as Error).message }));
+    }, SWEEP_INTERVAL_MS);
+    Deno.unrefTimer(this.#sweeping);
+    return opened;
+  }
+}
+
+/** Deletes the plugin's expired keys (README "Plugin storage": reads skip them before). */
+async function sweepExpired({ writer }: PluginDatabase): Promise<number> {
+  const rows = await writer.run((tx) =>
+    tx.query("DELETE FROM _rosey_kv WHERE expires_at <= ? RETURNING 1", [Date.now()])
+  );
+  return rows.length;
+}
+
+/** The folder of plugin database files: `plugins/` beside the service's database file, if it is one. */
+export function pluginFolder(config: Config): string | undefined {
+  const url = databaseUrl(config);
+  const mode = databaseMode(url, config.DATABASE_SYNC_URL);
+  if (mode !== "file" && mode !== "replica") return undefined;
+  return join(dirname(url.replace(/^file:(\/\/)?/, "")), "plugins");
+}
+
+/**
+ * The URL of a plugin's database: a file in {@linkcode pluginFolder}, or a database in memory of its
+ * own when the service's is in memory. A remote service database has no place for plugin files.
+ */
+export function pluginDatabaseUrl(config: Config, plugin: string): string {
+  const folder = pluginFolder(config);
+  if (folder) return `file:${join(folder, `${plugin}.db`)}`;
+  if (databaseMode(databaseUrl(config)) === "memory") return ":memory:";
+  throw new ServiceError(
+    503,
+    "Plugin storage needs a local database file: DATABASE_URL names a remote database",
+    [],
+    "NOT_CONFIGURED",
+  );
+}
