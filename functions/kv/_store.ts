@@ -20,8 +20,8 @@ export const Key = name().min(1).max(256);
 /** A value: any JSON value, `null` included (a missing one is a MISSING_FIELD). */
 export const Value = z.json();
 export type JsonValue = z.output<typeof Value>;
-/** Seconds until the key expires. */
-export const TtlSeconds = z.number().int().min(1).max(TTL_MAX_SECONDS);
+/** Seconds until the key expires; 0, as in Rosey, means never. */
+export const TtlSeconds = z.number().int().min(0).max(TTL_MAX_SECONDS);
 /** The `revision` a `get` returned: a set with it succeeds only if nobody set or deleted the key since. */
 export const Revision = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
@@ -73,7 +73,7 @@ export function setKey(store: Store, key: string, value: unknown, options: SetOp
         );
       }
     }
-    const expires = options.ttlSeconds === undefined ? null : now + options.ttlSeconds * 1000;
+    const expires = options.ttlSeconds ? now + options.ttlSeconds * 1000 : null;
     const [row] = await tx.query<{ revision: number }>(
       `INSERT OR REPLACE INTO _rosey_kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?) RETURNING revision`,
       [key, json, expires, now],

@@ -91,9 +91,11 @@ Deno.test("rosey.db.kv ttl: an expired key reads as missing at once, is left out
   assert.equal((await kv(t, "p.get", { key: "alias" })).exists, false);
   assert.deepEqual((await kv(t, "p.list", {})).keys, ["kept"]);
   assert.equal((await kv(t, "p.delete", { key: "short" })).deleted, false);
-  // A set replaces value and expiry: without ttl the key lives until deleted.
+  // A set replaces value and expiry: without ttl (or with 0, as in Rosey) the key lives until deleted.
   await kv(t, "p.set", { key: "kept", value: 4 });
   assert.equal((await kv(t, "p.get", { key: "kept" })).expires_at, null);
+  await kv(t, "p.set", { key: "zero", value: 5, ttl_seconds: 0 });
+  assert.equal((await kv(t, "p.get", { key: "zero" })).expires_at, null);
 });
 
 Deno.test("rosey.db.kv.<plugin>.set with if_revision: a stale revision is a CONFLICT (409), the current one sets", async () => {
@@ -144,7 +146,8 @@ Deno.test("rosey.db.kv refuses bad input with Rosey's codes and ADR-32 headers",
     ["p.set", { key: "k\0", value: 1 }, "400", "VALIDATION_ERROR"],
     ["p.set", { key: "x".repeat(257), value: 1 }, "400", "VALIDATION_ERROR"],
     ["p.set", { key: "k", value: "x".repeat(64 * 1024) }, "413", "VALUE_TOO_LARGE"],
-    ["p.set", { key: "k", value: 1, ttl_seconds: 0 }, "400", "VALIDATION_ERROR"],
+    ["p.set", { key: "k", value: 1, ttl_seconds: -1 }, "400", "VALIDATION_ERROR"],
+    ["p.set", { key: "k", value: 1, ttl_seconds: 1.5 }, "400", "VALIDATION_ERROR"],
     ["p.set", { key: "k", value: 1, ttl_seconds: 1e18 }, "400", "VALIDATION_ERROR"],
     ["p.set", { key: "k", value: 1, ttl_seconds: 5, ttl: 6 }, "400", "VALIDATION_ERROR"],
     ["Quote.set", { key: "k", value: 1 }, "400", "INVALID_SUBJECT"],
