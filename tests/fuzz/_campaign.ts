@@ -20,6 +20,8 @@ export interface CampaignOptions {
   concurrency?: number;
   /** Called every 1,000 inputs, for a long run's progress. */
   onProgress?: (sent: number) => void;
+  /** Settings of the service beside its database, e.g. `INGEST_MODE: "jetstream"`. */
+  env?: Record<string, string>;
 }
 
 /** A reply or a missing reply worth a look: its subject, the mutation and the service's message. */
@@ -64,9 +66,10 @@ const REQUEST_TIMEOUT_MS = 15_000;
 /** Sends `options.inputs` fuzzed inputs to a fresh service and accounts for them. */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
   await using dir = await tempDir();
-  await using nats = await startNats();
+  // A store for JetStream, which INGEST_MODE=jetstream needs.
+  await using nats = await startNats({ storeDir: `${dir.path}/nats` });
   await using t = await startRosey(
-    { DATABASE_URL: `file:${dir.path}/fuzz.db`, BACKUP_DIR: `${dir.path}/backups` },
+    { DATABASE_URL: `file:${dir.path}/fuzz.db`, BACKUP_DIR: `${dir.path}/backups`, ...options.env },
     nats,
   );
   const started = performance.now();

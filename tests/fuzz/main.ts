@@ -1,7 +1,7 @@
 /**
  * `deno task fuzz`: the campaign of tests/fuzz/schemas_test.ts at scale. FUZZ_INPUTS (10000) inputs
- * from FUZZ_SEED (18); prints what was sent and what became of it, and exits 1 on any 500, unanswered
- * request, lost event or failed /health.
+ * from FUZZ_SEED (18), with INGEST_MODE as the service reads it; prints what was sent and what became
+ * of it, and exits 1 on any 500, unanswered request, lost event or failed /health.
  */
 import { discoverFunctions } from "../../shared/runtime/discover.ts";
 import { type CampaignReport, runCampaign } from "./_campaign.ts";
@@ -13,8 +13,15 @@ if (!Number.isSafeInteger(inputs) || inputs < 1 || !Number.isSafeInteger(seed)) 
   Deno.exit(2);
 }
 
-console.log(`Fuzzing every subject: ${inputs} inputs, seed ${seed}`);
-const report = await runCampaign({ inputs, seed, onProgress: (sent) => console.log(`  ${sent} sent`) });
+// INGEST_MODE=jetstream fuzzes the JetStream ingest path instead of core subscriptions.
+const ingestMode = Deno.env.get("INGEST_MODE");
+console.log(`Fuzzing every subject: ${inputs} inputs, seed ${seed}${ingestMode ? `, INGEST_MODE=${ingestMode}` : ""}`);
+const report = await runCampaign({
+  inputs,
+  seed,
+  env: ingestMode ? { INGEST_MODE: ingestMode } : {},
+  onProgress: (sent) => console.log(`  ${sent} sent`),
+});
 await print(report);
 Deno.exit(problems(report).length === 0 ? 0 : 1);
 
