@@ -19,6 +19,7 @@ import type { Logger } from "../log.ts";
 import type { Route, RouteTable } from "../runtime/routes.ts";
 import type { EventEntry, Writer } from "../storage/writer.ts";
 import type { EventFunction } from "../function/define.ts";
+import { appliedHooks, forgetApplied } from "./jetstream_applied.ts";
 
 const SECOND_NS = 1_000_000_000;
 /** How long an applied sequence is remembered at least: well beyond nats-server's sync interval. */
@@ -120,19 +121,6 @@ async function ensureStreamAndConsumer(
   return { jsm, streamKey: `${stream.name}@${info.created}` };
 }
 
-/**
- * Which messages of a batch to skip: those applied before, and any repeat of a sequence within the
- * batch (a message redelivered while its first delivery was still being fetched comes twice).
- */
-export function skipFlags(seqs: number[], applied: number[]): boolean[] {
-  const done = new Set(applied);
-  return seqs.map((seq) => {
-    if (done.has(seq)) return true;
-    done.add(seq);
-    return false;
-  });
-}
-
 function sameSet(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
@@ -170,26 +158,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
       });
       if (m.redelivered) redelivered++;
     }
-    const seqs = messages.map((m) => m.seq);
-    const placeholders = seqs.map(() => "?").join(", ");
-    const applied = writer.applyBatch(entries, {
-      async alreadyApplied(tx) {
-        const rows = await tx.query<{ seq: number }>(
-          `SELECT seq FROM jetstream_applied WHERE stream = ? AND seq IN (${placeholders})`,
-          [streamKey, ...seqs],
-        );
-        return skipFlags(seqs, rows.map((r) => r.seq));
-      },
-      async recordApplied(tx) {
-        const now = Math.floor(Date.now() / 1000);
-        await tx.run(
-          `INSERT OR IGNORE INTO jetstream_applied (stream, seq, applied_at) VALUES ${
-            seqs.map(() => "(?, ?, ?)").join(", ")
-          }`,
-          seqs.flatMap((seq) => [streamKey, seq, now]),
-        );
-      },
-    });
+    const applied = writer.applyBatch(entries, appliedHooks(streamKey, messages));
     options.onQueued?.(entries.length);
     const outcomes = await applied;
     messages.forEach((m, i) => {
@@ -206,7 +175,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
     });
   };
 
-  // A sequence can come again while it is in the stream, or while a copy redelivered before its ack
+  // A sequence (and a message id) can come again while it is in the stream, or while a copy redelivered before its ack
   // was processed is still in a fetched batch, or after nats-server crashed and restored what it
   // had not synced (acknowledgements included; it syncs every 2 minutes by default). So a row goes
   // only once its sequence is below the stream's first sequence seen at the previous pruning, 200
@@ -218,13 +187,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
     prunableBelow = state.first_seq;
     if (below === 0) return;
     const before = Math.floor(Date.now() / 1000) - APPLIED_KEPT_SECONDS;
-    await writer.run((tx) =>
-      tx.run("DELETE FROM jetstream_applied WHERE stream = ? AND seq < ? AND applied_at < ?", [
-        streamKey,
-        below,
-        before,
-      ])
-    );
+    await writer.run((tx) => forgetApplied(tx, streamKey, { below, before }));
   };
 
   const fetchBatch = async () => {

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createClient } from "@libsql/client";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { MAX_DELIVER, skipFlags } from "../../../shared/nats/jetstream.ts";
+import { MAX_DELIVER } from "../../../shared/nats/jetstream.ts";
+import { skipFlags } from "../../../shared/nats/jetstream_applied.ts";
 import { freePort } from "../../../shared/nats/local_server.ts";
 import { ask, json, request, spawnService, startNats, startRosey, tempDir, waitFor } from "../../_helpers.ts";
 
@@ -221,6 +222,53 @@ Deno.test("INGEST_MODE=jetstream: nats-server killed and restarted mid-load, eve
   }
 });
 
+Deno.test("INGEST_MODE=jetstream: an event sent again under its message id after nats-server crashed and restarted is stored once", async () => {
+  // nats-server rebuilds its duplicate window after a restart from the messages still in the stream;
+  // an event already consumed (and so removed from the work queue) is forgotten, and the same message
+  // id is stored again under a new sequence. A publisher whose PubAck was lost in the crash sends again.
+  await using store = await tempDir();
+  const port = freePort();
+  let nats = await startNats({ storeDir: store.path, port });
+  await using dir = await tempDir();
+  const path = `${dir.path}/resend.db`;
+  const service = await spawnService(["--db-path", path, "--nats-url", nats.url], JS_ENV, undefined, JS_TUNING);
+  const nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const js = jetstream(nc);
+  /** Publishes event `i` under its message id until the stream acknowledges it, as a careful publisher does. */
+  const send = async (i: number) => {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await js.publish("rosey.db.message.log", json({ username: "u", message: `event ${i}` }), {
+          msgID: `event-${i}`,
+          timeout: 1000,
+        });
+      } catch (error) {
+        if (attempt === 20) throw error;
+      }
+    }
+  };
+  try {
+    const first = await Promise.all([0, 1, 2].map(send));
+    await waitFor(async () => (await chatCounts(path)).rows === 3, 20_000, "3 events stored");
+    const jsm = await jetstreamManager(nc);
+    await waitFor(async () => (await jsm.streams.info("ROSEY_DB_EVENTS")).state.messages === 0, 20_000, "acked");
+    await nats.stop("SIGKILL");
+    nats = await startNats({ storeDir: store.path, port });
+    const again = await Promise.all([0, 1, 2].map(send));
+    // The window itself: the stream took them again, under sequences of their own.
+    assert.ok(again.every((ack, i) => !ack.duplicate && ack.seq !== first[i].seq), JSON.stringify(again));
+    await send(3);
+    await waitFor(async () => (await chatCounts(path)).distinct === 4, 20_000, "the next event stored");
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // longer than the ack wait
+    assert.deepEqual(await chatCounts(path), { rows: 4, distinct: 4, lines: 4 }, await whereEventsAre(path, nc));
+  } finally {
+    service.child.kill("SIGTERM");
+    await service.child.status;
+    await nc.close();
+    await nats.stop();
+  }
+});
+
 Deno.test("INGEST_MODE=jetstream: a 10 s write lock loses nothing and /health answers throughout", async () => {
   await using nats = await startNats({ storeDir: await Deno.makeTempDir() });
   await using dir = await tempDir();
@@ -297,5 +345,21 @@ Deno.test("INGEST_MODE=jetstream creates the stream and consumer named after SUB
 });
 
 Deno.test("skipFlags skips sequences applied before and a sequence repeated within one batch", () => {
-  assert.deepEqual(skipFlags([5, 6, 7, 6, 8, 5], [5]), [true, false, false, true, false, true]);
+  const bySeq = (...seqs: number[]) => seqs.map((seq) => ({ seq }));
+  assert.deepEqual(skipFlags(bySeq(5, 6, 7, 6, 8, 5), { seqs: [5], ids: [] }), [true, false, false, true, false, true]);
+});
+
+Deno.test("skipFlags applies a message id once whatever its sequence, and a reused sequence under a new id", () => {
+  const applied = { seqs: [5, 6, 7], ids: [{ msgId: "a", seq: 5 }, { msgId: "b", seq: 6 }] };
+  assert.deepEqual(
+    skipFlags([
+      { seq: 5, msgId: "a" }, // redelivered
+      { seq: 9, msgId: "b" }, // sent again after the server forgot "b": stored under a new sequence
+      { seq: 6, msgId: "c" }, // sequence 6 reused by the server for another message
+      { seq: 7, msgId: "d" }, // sequence 7 applied by a version that recorded no ids
+      { seq: 10, msgId: "c" }, // "c" again within the batch
+      { seq: 11, msgId: "e" },
+    ], applied),
+    [true, true, false, true, true, false],
+  );
 });
