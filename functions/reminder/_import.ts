@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { id, name, text } from "../../shared/function/text.ts";
 import { unixSeconds } from "../../shared/function/numbers.ts";
+import { IntervalMinutes } from "./event/_fields.ts";
 import { checkInput } from "../../shared/function/decode.ts";
 import type { Sql } from "../../shared/function/sql.ts";
 
@@ -20,8 +21,8 @@ export const LegacyEvent = z.strictObject({
   guild_id: Id,
   title: text().trim().min(1),
   description: text().nullable().optional(),
-  /** Minutes between reminders. */
-  interval: z.number().int().min(1),
+  /** Minutes between reminders, within what reminder.event.create takes. */
+  interval: IntervalMinutes,
   paused: z.boolean().default(false),
   /** Unix seconds, or null before the first reminder. */
   last_reminder: unixSeconds().nullable().default(null),

@@ -4,6 +4,7 @@
  * event); what bots legitimately send, fractional seconds and booleans included, is still accepted.
  */
 import assert from "node:assert/strict";
+import { parseLegacy } from "../../functions/reminder/_import.ts";
 import { ask, publish, request, rows, startRosey, type TestService } from "../_helpers.ts";
 
 /** A time sent in milliseconds: the year 55000 read as seconds. */
@@ -97,4 +98,17 @@ Deno.test("rosey.db.admin.dead_letters.replay and purge refuse `before` in milli
   await refused(t, "admin.dead_letters.list", { before: Date.now() }, "before");
   assert.equal((await rows(t, "SELECT id FROM dead_letters")).length, 1);
   assert.deepEqual(await ask(t, "admin.dead_letters.purge", { before: Date.now() / 1000 + 10 }), { purged: 1 });
+});
+
+Deno.test("The reminder bot's legacy file: last_reminder in milliseconds and an interval longer than reminder.event.create takes are refused, naming the event", () => {
+  const event = { channel_id: "c1", guild_id: "g1", title: "Weekly", interval: 60, last_reminder: SECONDS };
+  assert.equal(parseLegacy(JSON.stringify({ "1": event }))["1"].interval, 60);
+  assert.throws(
+    () => parseLegacy(JSON.stringify({ "1": { ...event, last_reminder: MILLISECONDS } })),
+    /Invalid event at \["1"\]\["last_reminder"\] \(line 1\): must be Unix seconds before the year 3000/,
+  );
+  assert.throws(
+    () => parseLegacy(JSON.stringify({ "1": { ...event, interval: 525_601 } })),
+    /Invalid event at \["1"\]\["interval"\] \(line 1\): must be at most 525600/,
+  );
 });
