@@ -12,6 +12,8 @@ export interface FunctionSettings {
   readonly RETENTION: Retention;
   /** Where admin.backup writes its copies. */
   readonly BACKUP_DIR: string;
+  /** Folder of the plugins' migration files (`<plugin>/migrations/NNN_name.sql`), if configured. */
+  readonly PLUGINS_DIR?: string;
 }
 
 /** What every handler receives besides its input. */
@@ -50,6 +52,11 @@ export interface Store {
 export interface RequestContext extends FunctionContext, Store {
   /** Publishes raw bytes on a full subject (replaying dead letters); fails when NATS is not connected. */
   publish(subject: string, payload: Uint8Array): void;
+  /**
+   * Bytes of JSON the reply may take: the connected server's max_payload less room for headers. A
+   * reply whose shape is an object bounds its lists by it (a bare array is cut by the router).
+   */
+  replyBytes: number;
   /**
    * The plugin's own database, opened on first use (README "Plugin storage"): no other plugin's data
    * and none of the service's tables are in it. A name that is not a plugin name is a 400.

@@ -21,6 +21,11 @@ export interface FittedReply {
 
 const utf8 = new TextEncoder();
 
+/** The bytes a reply's body may take on a server with `maxPayload`: what a handler bounds a list reply by. */
+export function replyRoom(maxPayload: number): number {
+  return maxPayload - HEADER_ROOM;
+}
+
 /** UTF-8 bytes of `text`, counted only when it could exceed `limit` (at most 3 bytes per UTF-16 unit). */
 function exceeds(text: string, limit: number): boolean {
   return text.length * 3 > limit && utf8.encode(text).length > limit;
@@ -28,7 +33,7 @@ function exceeds(text: string, limit: number): boolean {
 
 /** `json` (the JSON of `value`) when it fits `maxPayload`, else what of it fits (see the module summary). */
 export function fitReply(value: unknown, json: string, maxPayload: number): FittedReply {
-  const limit = maxPayload - HEADER_ROOM;
+  const limit = replyRoom(maxPayload);
   if (!exceeds(json, limit)) return { body: json };
   if (!Array.isArray(value)) {
     throw new ServiceError(

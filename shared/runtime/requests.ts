@@ -42,6 +42,8 @@ export interface RequestCall {
   fn: RequestFunction;
   subject: string;
   params: Record<string, string>;
+  /** Bytes its reply's body may take (the connected server's max_payload less the headers); none without NATS. */
+  replyBytes?: number;
 }
 
 /** Runs request functions. */
@@ -70,7 +72,7 @@ export class RequestRunner {
   }
 
   /** What a handler receives besides its input: no connection, no credential. */
-  context({ subject, params }: RequestCall, receivedAt = Math.floor(Date.now() / 1000)): RequestContext {
+  context({ subject, params, replyBytes }: RequestCall, receivedAt = Math.floor(Date.now() / 1000)): RequestContext {
     const { db, writer, log, plugins } = this.options;
     return {
       db: db.read,
@@ -82,6 +84,7 @@ export class RequestRunner {
       },
       subject,
       params,
+      replyBytes: replyBytes ?? Number.MAX_SAFE_INTEGER,
       receivedAt,
       config: this.#settings,
       log,

@@ -11,7 +11,7 @@ import type { Route } from "./routes.ts";
 import { RouteTable } from "./routes.ts";
 import type { RequestRunner } from "./requests.ts";
 import { Subscriptions } from "./subscriptions.ts";
-import { fitReply, type FittedReply, SKIPPED_HEADER } from "./reply_size.ts";
+import { fitReply, type FittedReply, replyRoom, SKIPPED_HEADER } from "./reply_size.ts";
 
 /** nats-server's own default, for a connection whose INFO has not said. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -156,9 +156,15 @@ export class Router {
 
   /** The handler's reply, cut to the connected server's max_payload (shared/runtime/reply_size.ts). */
   async #reply(route: Route, fn: RequestFunction, msg: Msg): Promise<FittedReply> {
-    const call = { fn, subject: msg.subject, params: this.table.params(route, msg.subject) };
+    const maxPayload = this.#nc?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    const call = {
+      fn,
+      subject: msg.subject,
+      params: this.table.params(route, msg.subject),
+      replyBytes: replyRoom(maxPayload),
+    };
     const value = await this.options.runner.answer(call, msg.data);
-    const reply = fitReply(value, JSON.stringify(value), this.#nc?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD);
+    const reply = fitReply(value, JSON.stringify(value), maxPayload);
     if (reply.headers?.[SKIPPED_HEADER]) {
       this.options.log.warn("Reply items too large to ever send were left out", {
         subject: route.subject,

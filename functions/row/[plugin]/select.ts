@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { defineRequest } from "../../../shared/function/define.ts";
+import { aliased, Filters, Limit, Offset, RowId, Sort, TableName, tableOf } from "../_request.ts";
+import { compileFilter } from "../_filter.ts";
+import { compileSort } from "../_sort.ts";
+import { countRows, decodeRow, findRows, selectList } from "../_rows.ts";
+import { missing } from "../_types.ts";
+
+export default defineRequest({
+  description: "A row by id, or the rows matching filters (count_only: just how many)",
+  replyStyle: "rosey",
+  readOnly: true,
+  input: z.object({
+    table: TableName,
+    id: RowId.optional(),
+    filters: Filters.optional(),
+    filter: Filters.optional(),
+    sort: Sort.optional(),
+    order: Sort.optional(),
+    order_by: Sort.optional(),
+    limit: Limit.default(100),
+    offset: Offset.default(0),
+    count_only: z.boolean().default(false),
+  }),
+  output: z.object({
+    success: z.literal(true),
+    exists: z.boolean().optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    rows: z.array(z.record(z.string(), z.unknown())).optional(),
+    count: z.number().int().optional(),
+    truncated: z.boolean().optional(),
+  }),
+  async handle(input, ctx) {
+    const { store, table } = await tableOf(ctx, input.table);
+    const filters = aliased(input, ["filters", "filter"]);
+    if (input.id !== undefined) {
+      const [row] = await store.db.query(`SELECT ${selectList(table)} FROM ${table.sql} WHERE ${table.id} = ?`, [
+        input.id,
+      ]);
+      return row
+        ? { success: true as const, exists: true, data: decodeRow(table, row) }
+        : { success: true as const, exists: false };
+    }
+    if (filters === undefined) throw missing("id", "is missing: give id or filters");
+    const where = compileFilter(table, filters);
+    if (input.count_only) return { success: true as const, count: await countRows(store.db, table, where) };
+    const orderBy = compileSort(table, aliased(input, ["sort", "order", "order_by"]));
+    const page = await findRows(store.db, table, { ...input, where, orderBy, replyBytes: ctx.replyBytes });
+    return { success: true as const, rows: page.rows, count: page.rows.length, truncated: page.truncated };
+  },
+});

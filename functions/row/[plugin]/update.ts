@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { defineRequest } from "../../../shared/function/define.ts";
+import { ServiceError } from "../../../shared/function/errors.ts";
+import { aliased, Filters, RowId, TableName, tableOf } from "../_request.ts";
+import { compileFilter, type Condition } from "../_filter.ts";
+import { compileUpdate } from "../_update.ts";
+import { constrained } from "../_rows.ts";
+import { missing, storedNow } from "../_types.ts";
+
+export default defineRequest({
+  description:
+    "Updates a row by id, or every row matching filters: data sets fields, operations apply $set $inc $dec $mul $max $min",
+  replyStyle: "rosey",
+  input: z.object({
+    table: TableName,
+    id: RowId.optional(),
+    filters: Filters.optional(),
+    filter: Filters.optional(),
+    data: z.unknown().optional(),
+    operations: z.unknown().optional(),
+    /** Alias of operations sent by some of Rosey's plugins. */
+    update: z.unknown().optional(),
+  }),
+  output: z.object({
+    success: z.literal(true),
+    id: z.number().int().optional(),
+    updated: z.union([z.boolean(), z.number().int()]).optional(),
+    exists: z.literal(false).optional(),
+  }),
+  async handle(input, ctx) {
+    const { store, table } = await tableOf(ctx, input.table);
+    const filters = aliased(input, ["filters", "filter"]);
+    const operations = aliased(input, ["operations", "update"]);
+    if (input.data === undefined && operations === undefined) {
+      throw missing("data", "is missing: give data or operations");
+    }
+    const set = compileUpdate(table, input.data, operations);
+    if (table.managed) set.sql += `, "updated_at" = '${storedNow()}'`;
+    let where: Condition;
+    if (input.id !== undefined) where = { sql: `${table.id} = ?`, args: [input.id] };
+    else if (filters !== undefined) where = compileFilter(table, filters);
+    else throw missing("id", "is missing: give id or filters");
+    const updated = await store.write(async (tx) => {
+      const rows = await constrained(tx.query<{ over: number }>(
+        `UPDATE ${table.sql} SET ${set.sql} WHERE ${where.sql} RETURNING (${set.overflow}) AS over`,
+        [...set.args, ...where.args],
+      ));
+      if (rows.some((row) => row.over)) {
+        throw new ServiceError(409, "An integer would pass ±2^53 (9007199254740991): nothing was updated");
+      }
+      return rows.length;
+    });
+    if (input.id === undefined) return { success: true as const, updated };
+    return updated > 0
+      ? { success: true as const, id: input.id, updated: true }
+      : { success: true as const, exists: false as const };
+  },
+});

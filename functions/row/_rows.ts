@@ -1,0 +1,133 @@
+/**
+ * Reading and writing a plugin's rows (README "Plugin storage"): values checked against the table's
+ * fields, rows decoded as the plugin sent them, replies bounded by rows and by bytes.
+ */
+import type { Store } from "../../shared/function/define.ts";
+import { ServiceError } from "../../shared/function/errors.ts";
+import type { Sql } from "../../shared/function/sql.ts";
+import { type Condition } from "./_filter.ts";
+import { quote, type Table } from "./_tables.ts";
+import { decodeValue, encodeValue, invalid, type SqlValue, storedNow } from "./_types.ts";
+
+/** Most rows in a reply, and in one insert. */
+export const ROWS_MAX = 1000;
+/** Largest row, as JSON. */
+export const ROW_MAX_BYTES = 256 * 1024;
+
+export type Row = Record<string, unknown>;
+
+const utf8 = new TextEncoder();
+
+/** The columns a row comes back with: every column, and the row id as `id`. */
+export function selectList(table: Table): string {
+  const columns = [...table.columns.keys()].map(quote);
+  return table.columns.has("id") ? columns.join(", ") : [`${table.id} AS "id"`, ...columns].join(", ");
+}
+
+/** A stored row as the plugin sees it: booleans as true/false, times as ISO 8601. */
+export function decodeRow(table: Table, row: Row): Row {
+  const out: Row = {};
+  for (const [name, value] of Object.entries(row)) out[name] = decodeValue(table.columns.get(name), value);
+  return out;
+}
+
+/** The columns and values of a new row; required fields must be there, unknown ones are refused. */
+export function encodeRow(table: Table, data: unknown, path: string): { columns: string[]; values: SqlValue[] } {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw invalid(path, "must be an object of fields");
+  }
+  const bytes = JSON.stringify(data).length;
+  if (bytes > ROW_MAX_BYTES) {
+    throw new ServiceError(413, `${path}: a row is at most ${ROW_MAX_BYTES} bytes of JSON`, [], "VALUE_TOO_LARGE");
+  }
+  const columns: string[] = [], values: SqlValue[] = [];
+  for (const [name, value] of Object.entries(data)) {
+    const field = table.fields.get(name);
+    if (!field) {
+      const why = table.managed && table.columns.has(name) ? "is set by the service" : `is no field of "${table.name}"`;
+      throw invalid(`${path}.${name}`, why);
+    }
+    columns.push(quote(name));
+    values.push(encodeValue(field, value));
+  }
+  for (const field of table.fields.values()) {
+    if (field.required && !(field.name in data)) throw invalid(`${path}.${field.name}`, "is required");
+  }
+  if (table.managed) {
+    const now = storedNow();
+    columns.push('"created_at"', '"updated_at"');
+    values.push(now, now);
+  }
+  return { columns, values };
+}
+
+/** Inserts `rows` in one transaction; their ids, in order. */
+export function insertRows(store: Store, table: Table, rows: unknown[], path: string): Promise<number[]> {
+  if (rows.length === 0) throw invalid(path, "holds no row");
+  if (rows.length > ROWS_MAX) throw invalid(path, `holds ${rows.length} rows: at most ${ROWS_MAX} in one insert`);
+  const encoded = rows.map((row, i) => encodeRow(table, row, rows.length === 1 ? path : `${path}[${i}]`));
+  return store.write(async (tx) => {
+    const ids: number[] = [];
+    for (const { columns, values } of encoded) {
+      const sql = columns.length > 0
+        ? `INSERT INTO ${table.sql} (${columns.join(", ")}) VALUES (${values.map(() => "?").join(", ")})`
+        : `INSERT INTO ${table.sql} DEFAULT VALUES`;
+      const [row] = await constrained(tx.query<{ id: number }>(`${sql} RETURNING ${table.id} AS id`, values));
+      ids.push(row.id);
+    }
+    return ids;
+  });
+}
+
+/** Options of {@linkcode findRows}. */
+export interface Page {
+  where: Condition;
+  orderBy: string;
+  limit: number;
+  offset: number;
+  /** Bytes of JSON the rows may take in the reply. */
+  replyBytes: number;
+}
+
+/** A page of rows; `truncated` when more matched than it holds (by count or by bytes). */
+export async function findRows(db: Sql, table: Table, page: Page): Promise<{ rows: Row[]; truncated: boolean }> {
+  const take = Math.min(page.limit, ROWS_MAX);
+  const found = await db.query<Row>(
+    `SELECT ${selectList(table)} FROM ${table.sql} WHERE ${page.where.sql} ORDER BY ${page.orderBy} LIMIT ? OFFSET ?`,
+    [...page.where.args, take + 1, page.offset],
+  );
+  const rows: Row[] = [];
+  // Room for the reply's other fields ({success, count, truncated, …}).
+  let room = page.replyBytes - 256;
+  for (const row of found.slice(0, take)) {
+    const decoded = decodeRow(table, row);
+    room -= utf8.encode(JSON.stringify(decoded)).length + 1;
+    if (room < 0) return { rows, truncated: true };
+    rows.push(decoded);
+  }
+  return { rows, truncated: found.length > take };
+}
+
+/** How many rows match. */
+export async function countRows(db: Sql, table: Table, where: Condition): Promise<number> {
+  const [row] = await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${table.sql} WHERE ${where.sql}`, where.args);
+  return row.n;
+}
+
+/** Runs a write; a constraint the table declares becomes a clear error instead of a 500. */
+export async function constrained<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    const message = String((error as Error)?.message ?? "");
+    const unique = /UNIQUE constraint failed: ([^\s]+)/.exec(message);
+    if (unique) throw new ServiceError(409, `A row with the same ${unique[1].replace(/^[^.]*\./, "")} exists`);
+    const notNull = /NOT NULL constraint failed: ([^\s]+)/.exec(message);
+    if (notNull) throw invalid(notNull[1].replace(/^[^.]*\./, ""), "is required");
+    if (/CHECK constraint failed/.test(message)) throw invalid("data", "breaks a CHECK constraint of the table");
+    if (/FOREIGN KEY constraint failed/.test(message)) {
+      throw new ServiceError(409, "A foreign key of the table refuses it");
+    }
+    throw error;
+  }
+}
