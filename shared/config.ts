@@ -91,6 +91,9 @@ export const ConfigSchema = z.object({
   BACKUP_DIR: z.string().min(1).default("data/backups").describe(
     "Where admin.backup writes its copies (RETENTION's backups= says how many it keeps)",
   ),
+  PLUGINS_DIR: optionalText.describe(
+    "Folder of the plugins' migration files, <plugin>/migrations/NNN_name.sql (migrate.<plugin>.* answer NOT_CONFIGURED without it)",
+  ),
 });
 
 /**
@@ -237,5 +240,10 @@ export function databaseUrl(config: Config): string {
 
 /** The settings a handler may read, taken from the configuration: never a credential. */
 export function functionSettings(config: Config): FunctionSettings {
-  return { SUBJECT_PREFIX: config.SUBJECT_PREFIX, RETENTION: config.RETENTION, BACKUP_DIR: config.BACKUP_DIR };
+  const settings = {
+    SUBJECT_PREFIX: config.SUBJECT_PREFIX,
+    RETENTION: config.RETENTION,
+    BACKUP_DIR: config.BACKUP_DIR,
+  };
+  return config.PLUGINS_DIR ? { ...settings, PLUGINS_DIR: config.PLUGINS_DIR } : settings;
 }
