@@ -303,6 +303,8 @@ function attacks(dir: string): Record<string, string> {
     "rosey-string": "CREATE TABLE '_rosey_x' (a);",
     "quote-escape": 'CREATE TABLE "x";ATTACH \'../rosey.db\' AS y;--" (a);',
     "comment-escape": "SELECT 1 /* ; */ ; ATTACH 'x.db' AS y;",
+    "bracket-escape": "CREATE TABLE [a'] (b); ATTACH 'x.db' AS y; -- '",
+    "backtick-escape": "CREATE TABLE `a'` (b); ATTACH 'x.db' AS y; -- '",
     writefile: `SELECT writefile('${dir}/written', 'x');`,
     "load-extension": "SELECT \"load_extension\"('x');",
     "sha3-query": "SELECT sha3_query('ATTACH ''x.db'' AS y');",
