@@ -39,6 +39,9 @@ import messagesOutboundEnqueue from "../../functions/messages/outbound/enqueue.t
 import messagesOutboundGet from "../../functions/messages/outbound/get.ts";
 import messagesOutboundMarkFailed from "../../functions/messages/outbound/mark_failed.ts";
 import messagesOutboundMarkSent from "../../functions/messages/outbound/mark_sent.ts";
+import migratePluginApply from "../../functions/migrate/[plugin]/apply.ts";
+import migratePluginRollback from "../../functions/migrate/[plugin]/rollback.ts";
+import migratePluginStatus from "../../functions/migrate/[plugin]/status.ts";
 import queryChannelStats from "../../functions/query/channel_stats.ts";
 import queryUserStats from "../../functions/query/user_stats.ts";
 import reminderEventCreate from "../../functions/reminder/event/create.ts";
@@ -133,6 +136,14 @@ export const FUNCTIONS = {
   messagesOutboundGet: { subject: "messages.outbound.get", fn: messagesOutboundGet, fallback: "empty" },
   messagesOutboundMarkFailed: { subject: "messages.outbound.mark_failed", fn: messagesOutboundMarkFailed },
   messagesOutboundMarkSent: { subject: "messages.outbound.mark_sent", fn: messagesOutboundMarkSent },
+  migratePluginApply: { subject: "migrate.*.apply", params: ["plugin"], fn: migratePluginApply, fallback: null },
+  migratePluginRollback: {
+    subject: "migrate.*.rollback",
+    params: ["plugin"],
+    fn: migratePluginRollback,
+    fallback: null,
+  },
+  migratePluginStatus: { subject: "migrate.*.status", params: ["plugin"], fn: migratePluginStatus, fallback: null },
   queryChannelStats: { subject: "query.channel_stats", fn: queryChannelStats, fallback: "empty" },
   queryUserStats: { subject: "query.user_stats", fn: queryUserStats, fallback: "empty" },
   reminderEventCreate: { subject: "reminder.event.create", fn: reminderEventCreate, fallback: null },
