@@ -53,6 +53,7 @@ async function print(report: CampaignReport) {
     ["dead letters purged", report.purged],
     ["dead_letters rows at the end", report.deadLetterRows],
     ["/health at the end", report.health],
+    ["seconds to account for events", report.settleSeconds.toFixed(1)],
     ["seconds", report.seconds.toFixed(1)],
   ];
   for (const [label, value] of rows) console.log(`${label.padEnd(30)} ${value}`);
