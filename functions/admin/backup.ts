@@ -5,10 +5,17 @@ const PREFIX = "rosey-db-";
 
 export default defineRequest({
   description:
-    "A consistent copy of the database (VACUUM INTO) in BACKUP_DIR under a timestamped name, keeping the newest RETENTION backups=",
+    "A consistent copy of the database (VACUUM INTO) in BACKUP_DIR under a timestamped name, with each plugin's database beside it, keeping the newest RETENTION backups=",
   // Never a caller-chosen path: the directory is configuration, the name is the time.
   input: z.object({}),
-  output: z.object({ file: z.string(), size_bytes: z.number(), removed: z.array(z.string()), took_ms: z.number() }),
+  output: z.object({
+    file: z.string(),
+    size_bytes: z.number(),
+    /** Each plugin's copy, in the folder `<file without .db>.plugins/`. */
+    plugins: z.array(z.object({ plugin: z.string(), file: z.string(), size_bytes: z.number() })),
+    removed: z.array(z.string()),
+    took_ms: z.number(),
+  }),
   async handle(_input, ctx) {
     const started = performance.now();
     const dir = ctx.config.BACKUP_DIR;
@@ -20,6 +27,14 @@ export default defineRequest({
     await ctx.db.run("VACUUM INTO ?", [file]);
     // Measured now: a newer backup running beside this one may remove this copy as old.
     const { size } = await Deno.stat(file);
+    const plugins = [];
+    const names = await ctx.plugins.list();
+    if (names.length > 0) await Deno.mkdir(pluginsFolder(file));
+    for (const plugin of names) {
+      const copy = `${pluginsFolder(file)}/${plugin}.db`;
+      await (await ctx.plugin(plugin)).db.run("VACUUM INTO ?", [copy]);
+      plugins.push({ plugin, file: copy, size_bytes: (await Deno.stat(copy)).size });
+    }
     const backups: string[] = [];
     for await (const entry of Deno.readDir(dir)) {
       if (entry.isFile && entry.name.startsWith(PREFIX) && entry.name.endsWith(".db")) backups.push(entry.name);
@@ -28,15 +43,23 @@ export default defineRequest({
     const removed = backups.slice(ctx.config.RETENTION.backups);
     for (const name of removed) {
       // A backup running beside this one may have removed it already.
-      await Deno.remove(`${dir}/${name}`).catch((error) => {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      });
+      for (const path of [`${dir}/${name}`, pluginsFolder(`${dir}/${name}`)]) {
+        await Deno.remove(path, { recursive: true }).catch((error) => {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        });
+      }
     }
     return {
       file,
       size_bytes: size,
+      plugins,
       removed,
       took_ms: Math.round(performance.now() - started),
     };
   },
 });
+
+/** The folder of a backup's plugin databases: `rosey-db-<time>.plugins` beside `rosey-db-<time>.db`. */
+function pluginsFolder(file: string): string {
+  return file.replace(/\.db$/, ".plugins");
+}

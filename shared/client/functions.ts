@@ -9,6 +9,8 @@ import adminHealth from "../../functions/admin/health.ts";
 import adminIntegrity from "../../functions/admin/integrity.ts";
 import adminMaintenance from "../../functions/admin/maintenance.ts";
 import adminOptimize from "../../functions/admin/optimize.ts";
+import adminPluginsDrop from "../../functions/admin/plugins/drop.ts";
+import adminPluginsList from "../../functions/admin/plugins/list.ts";
 import conversationArchive from "../../functions/conversation/archive.ts";
 import conversationClose from "../../functions/conversation/close.ts";
 import conversationCreate from "../../functions/conversation/create.ts";
@@ -94,6 +96,8 @@ export const FUNCTIONS = {
   adminIntegrity: { subject: "admin.integrity", fn: adminIntegrity, fallback: null },
   adminMaintenance: { subject: "admin.maintenance", fn: adminMaintenance, fallback: null },
   adminOptimize: { subject: "admin.optimize", fn: adminOptimize, fallback: null },
+  adminPluginsDrop: { subject: "admin.plugins.drop", fn: adminPluginsDrop, fallback: null },
+  adminPluginsList: { subject: "admin.plugins.list", fn: adminPluginsList, fallback: "empty" },
   conversationArchive: { subject: "conversation.archive", fn: conversationArchive, fallback: null },
   conversationClose: { subject: "conversation.close", fn: conversationClose, fallback: null },
   conversationCreate: { subject: "conversation.create", fn: conversationCreate, fallback: null },

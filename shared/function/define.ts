@@ -62,6 +62,16 @@ export interface RequestContext extends FunctionContext, Store {
    * and none of the service's tables are in it. A name that is not a plugin name is a 400.
    */
   plugin(name: string): Promise<Store>;
+  /** The plugins that have a database, for administration. */
+  plugins: PluginDirectory;
+}
+
+/** The plugins' databases as a whole (admin.plugins.*, admin.backup). */
+export interface PluginDirectory {
+  /** Names of the plugins that have a database, sorted. */
+  list(): Promise<string[]>;
+  /** Closes and deletes the plugin's database; whether there was one. */
+  drop(name: string): Promise<boolean>;
 }
 
 const brand = Symbol.for("rosey-db.function");

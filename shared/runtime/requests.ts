@@ -82,6 +82,7 @@ export class RequestRunner {
         const plugin = await plugins.get(name);
         return { db: plugin.db.read, write: (work, options) => plugin.writer.run(work, options) };
       },
+      plugins: { list: () => plugins.plugins(), drop: (name) => plugins.drop(name) },
       subject,
       params,
       replyBytes: replyBytes ?? Number.MAX_SAFE_INTEGER,

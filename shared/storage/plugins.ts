@@ -90,6 +90,35 @@ export class PluginDatabases {
     return swept;
   }
 
+  /**
+   * Closes the plugin's database and deletes its file (with its WAL and shared-memory files); whether
+   * there was one. Requests that opened it before keep a closed store and fail; later ones start anew.
+   */
+  async drop(plugin: string): Promise<boolean> {
+    if (!PLUGIN_NAME.test(plugin)) {
+      throw new ServiceError(400, `plugin: "${plugin}" is not a plugin name (${PLUGIN_NAME.source})`);
+    }
+    const open = this.#open.get(plugin);
+    this.#open.delete(plugin);
+    const opened = await open?.catch(() => undefined);
+    if (opened) {
+      await opened.writer.settled();
+      opened.db.close();
+    }
+    const folder = pluginFolder(this.options.config);
+    if (!folder) return opened !== undefined;
+    let removed = false;
+    for (const suffix of ["", "-wal", "-shm"]) {
+      try {
+        await Deno.remove(join(folder, `${plugin}.db${suffix}`));
+        removed ||= suffix === "";
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+    return removed;
+  }
+
   /** Commits what each writer holds and closes every plugin database. */
   async close(): Promise<void> {
     this.#closed = true;
