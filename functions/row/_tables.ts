@@ -24,6 +24,8 @@ export interface Table {
   name: string;
   /** The table in SQL, quoted. */
   sql: string;
+  /** The table's own name in the database (for the pragma functions), unquoted. */
+  sqlName: string;
   /** The column holding the row id, quoted: `"id"`, a migration-made table's integer primary key, or rowid. */
   id: string;
   /** Whether the service sets id, created_at and updated_at (a table schema.register made). */
@@ -85,7 +87,7 @@ async function lookUp(db: Sql, plugin: string, name: string): Promise<Table | un
   if (managed) {
     for (const name of ["created_at", "updated_at"]) all.set(name, { name, type: "datetime", required: true });
   }
-  return { name, sql: quote(sqlName), id: rowId ? quote(rowId) : "rowid", managed, fields, columns: all };
+  return { name, sql: quote(sqlName), sqlName, id: rowId ? quote(rowId) : "rowid", managed, fields, columns: all };
 }
 
 /** The plugin's own table called `name` or `<plugin>_<name>`, never one of the service's. */

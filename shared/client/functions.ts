@@ -63,6 +63,7 @@ import reminderMemberUpsert from "../../functions/reminder/member/upsert.ts";
 import reminderReactionAdd from "../../functions/reminder/reaction/add.ts";
 import reminderReactionList from "../../functions/reminder/reaction/list.ts";
 import reminderReactionRemove from "../../functions/reminder/reaction/remove.ts";
+import rowPluginAggregate from "../../functions/row/[plugin]/aggregate.ts";
 import rowPluginDelete from "../../functions/row/[plugin]/delete.ts";
 import rowPluginInsert from "../../functions/row/[plugin]/insert.ts";
 import rowPluginSchemaGet from "../../functions/row/[plugin]/schema/get.ts";
@@ -70,6 +71,7 @@ import rowPluginSchemaRegister from "../../functions/row/[plugin]/schema/registe
 import rowPluginSearch from "../../functions/row/[plugin]/search.ts";
 import rowPluginSelect from "../../functions/row/[plugin]/select.ts";
 import rowPluginUpdate from "../../functions/row/[plugin]/update.ts";
+import rowPluginUpsert from "../../functions/row/[plugin]/upsert.ts";
 import statsHighWater from "../../functions/stats/high_water.ts";
 import statsRecentChatGet from "../../functions/stats/recent_chat/get.ts";
 import statsUserCount from "../../functions/stats/user_count.ts";
@@ -167,6 +169,7 @@ export const FUNCTIONS = {
   reminderReactionAdd: { subject: "reminder.reaction.add", fn: reminderReactionAdd },
   reminderReactionList: { subject: "reminder.reaction.list", fn: reminderReactionList, fallback: "empty" },
   reminderReactionRemove: { subject: "reminder.reaction.remove", fn: reminderReactionRemove },
+  rowPluginAggregate: { subject: "row.*.aggregate", params: ["plugin"], fn: rowPluginAggregate, fallback: null },
   rowPluginDelete: { subject: "row.*.delete", params: ["plugin"], fn: rowPluginDelete, fallback: null },
   rowPluginInsert: { subject: "row.*.insert", params: ["plugin"], fn: rowPluginInsert, fallback: null },
   rowPluginSchemaGet: { subject: "row.*.schema.get", params: ["plugin"], fn: rowPluginSchemaGet, fallback: null },
@@ -179,6 +182,7 @@ export const FUNCTIONS = {
   rowPluginSearch: { subject: "row.*.search", params: ["plugin"], fn: rowPluginSearch, fallback: null },
   rowPluginSelect: { subject: "row.*.select", params: ["plugin"], fn: rowPluginSelect, fallback: null },
   rowPluginUpdate: { subject: "row.*.update", params: ["plugin"], fn: rowPluginUpdate, fallback: null },
+  rowPluginUpsert: { subject: "row.*.upsert", params: ["plugin"], fn: rowPluginUpsert, fallback: null },
   statsHighWater: { subject: "stats.high_water", fn: statsHighWater },
   statsRecentChatGet: { subject: "stats.recent_chat.get", fn: statsRecentChatGet, fallback: "empty" },
   statsUserCount: { subject: "stats.user_count", fn: statsUserCount },
