@@ -44,6 +44,11 @@ interface Shared extends MethodContext {
   jetstream(nc: NatsConnection): JetStreamClient;
 }
 
+/** Publishes of one acknowledged event, under one message id, before the call fails. */
+const PUBLISH_ATTEMPTS = 3;
+/** Shortest wait for a PubAck per attempt, whatever the call's timeout. */
+const MIN_ATTEMPT_MS = 100;
+
 function eventMethod(method: string, entry: ClientEvent, ctx: Shared): Method {
   return async (...args) => {
     const { params, input, subject } = callOf(method, entry, args);
@@ -58,7 +63,13 @@ function eventMethod(method: string, entry: ClientEvent, ctx: Shared): Method {
     if (!nc) return (await ctx.direct()).event({ fn: entry.fn, subject: full, params, payload });
     if (!ctx.acknowledgedEvents) return nc.publish(full, payload);
     try {
-      await ctx.jetstream(nc).publish(full, payload, { msgID: crypto.randomUUID(), timeout: ctx.timeoutMs });
+      // Sent again under the same id when no PubAck comes (a lost ack, a server restarting): the stream
+      // and the service's applied ids store it once. The attempts share the call's timeout.
+      await ctx.jetstream(nc).publish(full, payload, {
+        msgID: crypto.randomUUID(),
+        timeout: Math.max(MIN_ATTEMPT_MS, Math.floor(ctx.timeoutMs / PUBLISH_ATTEMPTS)),
+        retries: PUBLISH_ATTEMPTS,
+      });
     } catch (error) {
       const why = (error as Error).message;
       throw new RoseyError(503, `${method}: the stream did not acknowledge the event: ${why}`, entry.subject);

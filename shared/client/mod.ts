@@ -32,7 +32,8 @@ export interface RoseyClientOptions {
   /**
    * Publish events with JetStream (for a service with INGEST_MODE=jetstream): an event call
    * resolves once the stream stored the event, and rejects with a RoseyError (503) when no PubAck
-   * came. Each event carries a message id, so the stream stores it once even when the publish is retried.
+   * came. Each event carries a message id, and is sent again under it (up to 3 times within the
+   * timeout) while no PubAck comes: the stream, and the service's record of applied ids, store it once.
    */
   acknowledgedEvents?: boolean;
   /** Settings of the direct path, as environment variables (default: this process's environment, read on first use). */

@@ -25,3 +25,21 @@ Deno.test("createRoseyClient in JetStream mode: a request right after an acknowl
   }
   assert.ok(missedRightAfterPubAck > 0, "awaiting the PubAck alone does not make a request see the event");
 });
+
+Deno.test("createRoseyClient with acknowledgedEvents sends an event again under its id while no PubAck comes: stored once", async () => {
+  await using store = await tempDir();
+  await using nats = await startNats({ storeDir: store.path });
+  await using t = await startRosey({ INGEST_MODE: "jetstream" }, nats);
+  const jsm = await jetstreamManager(t.nc);
+  const config = (await jsm.streams.info(STREAM)).config;
+  await t.service.stop();
+  await jsm.streams.delete(STREAM);
+  const rosey = createRoseyClient({ nc: t.nc, acknowledgedEvents: true, timeoutMs: 3000 });
+  // No stream yet: the first attempt finds no responder; the stream comes back before the next one.
+  const sent = rosey.messageLog({ username: "late", message: "once" });
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  await jsm.streams.add(config);
+  await sent;
+  const { state } = await jsm.streams.info(STREAM);
+  assert.equal(state.messages, 1);
+});
