@@ -92,6 +92,9 @@ export function planImport(source: RoseySource, options: PlanOptions): ImportPla
     plan.left.push({ plugin: name, what: "every key, table and migration", reason: `not a plugin name` });
   }
   const wanted = (plugin: string) => options.only.length === 0 || options.only.includes(plugin);
+  for (const name of options.only.filter((name) => !valid.includes(name))) {
+    plan.problems.push(`--plugin ${name}: the Rosey file has no keys, registered tables or migrations of "${name}"`);
+  }
   const plugins = new Map<string, PluginPlan>();
   const pluginPlan = (plugin: string) => {
     let found = plugins.get(plugin);

@@ -341,3 +341,49 @@ Deno.test("deno task import-rosey prints the mapping, and says why it stops with
   const bad = await run("--frobnicate", "x");
   assert.equal(bad.code, 2);
 });
+
+Deno.test("import-rosey finds a table's plugin in its migration files, and adopts a registered table whose columns changed", async () => {
+  await using dir = await tempDir();
+  const { file, env, plugins } = await fixtureCopy(dir.path);
+  const files = `${dir.path}/plugin-files`;
+  await Deno.mkdir(`${files}/widget-box/migrations`, { recursive: true });
+  await Deno.writeTextFile(
+    `${files}/widget-box/migrations/001_widgets.sql`,
+    "-- UP\nCREATE TABLE IF NOT EXISTS widgets (id INTEGER PRIMARY KEY, name TEXT);\n-- DOWN\nDROP TABLE widgets;\n",
+  );
+  const db = open(file);
+  db.exec(`CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT);
+    INSERT INTO widgets VALUES (7, 'gear');
+    INSERT INTO plugin_schema_migrations (plugin_name, version, name, checksum, applied_at, applied_by, status)
+      VALUES ('widget-box', 1, 'widgets', 'abc', '2026-12-01 10:00:00.000001', 'system', 'applied');
+    ALTER TABLE trivia_achievements ADD COLUMN note TEXT;`);
+  db.close();
+
+  const report = await importRosey(file, { ...env, PLUGINS_DIR: files });
+  const widgets = report.plugins.find((p) => p.plugin === "widget-box")!;
+  assert.deepEqual(widgets.tables.map((t) => [t.source, t.sqlName, t.rows]), [["widgets", "widgets", 1]]);
+  assert.match(widgets.tables[0].why, /plugin-files\/widget-box\/migrations\/001_widgets\.sql/);
+  const trivia = report.plugins.find((p) => p.plugin === "trivia")!;
+  const achievements = trivia.tables.find((t) => t.target === "achievements")!;
+  assert.deepEqual([achievements.sqlName, achievements.made, achievements.rows], ["trivia_achievements", "copied", 1]);
+
+  await using t = await startRosey({ ...env, PLUGINS_DIR: files });
+  const found = await ask<{ rows: Record<string, unknown>[] }>(t, "row.trivia.search", {
+    table: "achievements",
+    filters: { user_id: "alice-6b0d30" },
+  });
+  assert.deepEqual(
+    found.rows.map((r) => [r.id, r.achievement_id, r.note]),
+    [[1, "first_win", null]],
+  );
+  assert.deepEqual(await ask(t, "row.widget-box.select", { table: "widgets", id: 7 }), {
+    success: true,
+    exists: true,
+    data: { id: 7, name: "gear" },
+  });
+  const registry = open(`${plugins}/trivia.db`);
+  assert.deepEqual(all(registry, "SELECT sql_name, adopted FROM _rosey_tables WHERE name = 'achievements'"), [
+    { sql_name: "trivia_achievements", adopted: 1n },
+  ]);
+  registry.close();
+});
