@@ -10,7 +10,7 @@ import { LATEST_UNIX_SECONDS } from "../../shared/function/numbers.ts";
 import { ACK_WAIT_SECONDS } from "../../shared/nats/jetstream.ts";
 import { ask, countRows, http, startNats, startRosey, tempDir, type TestService } from "../_helpers.ts";
 import { type Payload, payloadsOf } from "./_hostile.ts";
-import { seed, withLiveIds } from "./_seed.ts";
+import { PLUGINS, seed, withLiveIds } from "./_seed.ts";
 import { type JsonSchema, type Pools, validValue } from "./_valid.ts";
 
 /** Options of {@linkcode runCampaign}. */
@@ -76,7 +76,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   // A store for JetStream, which INGEST_MODE=jetstream needs.
   await using nats = await startNats({ storeDir: `${dir.path}/nats` });
   await using t = await startRosey(
-    { DATABASE_URL: `file:${dir.path}/fuzz.db`, BACKUP_DIR: `${dir.path}/backups`, ...options.env },
+    {
+      DATABASE_URL: `file:${dir.path}/fuzz.db`,
+      BACKUP_DIR: `${dir.path}/backups`,
+      // Migrations of two of the plugins (quote-db, countdown) for the migrate subjects to run.
+      PLUGINS_DIR: "tests/fixtures/plugins",
+      ...options.env,
+    },
     nats,
   );
   const started = performance.now();
@@ -161,7 +167,7 @@ interface Input {
  * tokens that are none (upper case, too long, leading digit or dash, prototype names, non-ASCII).
  */
 const paramToken = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom("quote-db", "trivia", "p1", "llm_memory") },
+  { weight: 4, arbitrary: fc.constantFrom(...PLUGINS) },
   {
     weight: 1,
     arbitrary: fc.constantFrom("Quotes", "1abc", "-x", "_x", "a".repeat(65), "__proto__", "constructor", "ä", "😀"),

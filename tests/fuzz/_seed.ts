@@ -6,12 +6,21 @@ import { ask, type TestService } from "../_helpers.ts";
 import type { Payload } from "./_hostile.ts";
 import type { Pools } from "./_valid.ts";
 
+/** Plugin names the fuzz sends on: the first two have migrations in tests/fixtures/plugins. */
+export const PLUGINS = ["quote-db", "countdown", "trivia", "llm_memory"];
+
+/** The fields of each plugin's `notes` table. */
+const NOTE_FIELDS = [{ name: "text", type: "text" }, { name: "n", type: "integer" }];
+
 /**
  * Rows valid inputs can meet: a guild, reminder events on it, conversations with messages, outbound
- * messages; and the event subjects, which dead-letter filters name.
+ * messages, a table of rows for each plugin; and the event subjects, which dead-letter filters name.
  */
 export async function seed(t: TestService, eventSubjects: string[], conversations: string[]): Promise<Pools> {
-  const names = ["alice", "bob", "g1", "m1", "m2", "c1", "✅", "request-1", "source-1", "1", "7", ...eventSubjects];
+  const names = [
+    ...["alice", "bob", "g1", "m1", "m2", "c1", "✅", "request-1", "source-1", "1", "7", "notes", "text", "n"],
+    ...eventSubjects,
+  ];
   await ask(t, "reminder.guild.upsert", { guild_id: "g1", name: "Guild" });
   const ids: number[] = [1, 2, 3];
   for (const message_id of ["m1", "m2"]) {
@@ -34,6 +43,10 @@ export async function seed(t: TestService, eventSubjects: string[], conversation
       content: "hello",
       metadata: { request_id: "request-1", source: "source-1" },
     });
+  }
+  for (const plugin of PLUGINS) {
+    await ask(t, `row.${plugin}.schema.register`, { table: "notes", schema: { fields: NOTE_FIELDS } });
+    await ask(t, `row.${plugin}.insert`, { table: "notes", data: { text: "hello", n: 1 } });
   }
   for (const message of ["hi", "there"]) {
     ids.push((await ask<{ id: number }>(t, "messages.outbound.enqueue", { message })).id);
