@@ -82,20 +82,12 @@ Deno.test("Function files import no NATS, HTTP, router, ingest or writer module,
   const breaches = new Map<string, string[]>();
   let reached = 0;
   for (const start of await tsFiles("functions")) {
-    // Breadth first from the function file, each module's importer kept to name the chain that reached it.
-    const via = new Map<string, string | null>([[start, null]]);
-    const queue = [start];
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      for (const target of await importsCached(file)) {
-        if (via.has(target)) continue;
-        via.set(target, file);
-        if (FORBIDDEN_PATHS.some((p) => target.startsWith(p)) || FORBIDDEN_PACKAGES.test(resolve(target))) {
-          const edge = `${file} imports ${target}`;
-          breaches.set(edge, [...breaches.get(edge) ?? [], chain(via, target)]);
-        } else if (target.endsWith(".ts") && !/^[a-z]+:/.test(target)) queue.push(target);
-      }
-    }
-    reached += via.size - 1;
+    const forbidden = (target: string) =>
+      FORBIDDEN_PATHS.some((p) => target.startsWith(p)) || FORBIDDEN_PACKAGES.test(resolve(target));
+    reached += await walkImports(start, importsCached, forbidden, (importer, target, path) => {
+      const edge = `${importer} imports ${target}`;
+      breaches.set(edge, [...breaches.get(edge) ?? [], path]);
+    });
   }
   assert.ok(reached > 0, "No imports found in functions/: the import pattern no longer matches the code");
   const report = [...breaches].map(([edge, chains]) =>
@@ -113,20 +105,36 @@ Deno.test("Nothing in the service's core imports a function file: discovery load
   const core = (await tsFiles("shared")).filter((file) => !EDGES.some((edge) => file.startsWith(edge)));
   const breaches: string[] = [];
   for (const start of core) {
-    const via = new Map<string, string | null>([[start, null]]);
-    const queue = [start];
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      for (const target of await importsCached(file)) {
-        if (via.has(target)) continue;
-        via.set(target, file);
-        if (target.startsWith("functions/")) breaches.push(chain(via, target));
-        else if (target.endsWith(".ts") && !/^[a-z]+:/.test(target)) queue.push(target);
-      }
-    }
+    await walkImports(start, importsCached, (target) => target.startsWith("functions/"), (_, __, path) => {
+      breaches.push(path);
+    });
   }
   assert.ok(core.length > 20, "shared/ has no core files: the walk no longer finds them");
   assert.deepEqual(breaches, [], `Core modules reaching function files:\n${breaches.join("\n")}`);
 });
+
+/**
+ * Walks the imports of `start` breadth first, each module's importer kept to name the chain that
+ * reached it; reports each import `forbidden` accepts (not walking past it). Returns the modules reached.
+ */
+async function walkImports(
+  start: string,
+  importsOf: (file: string) => Promise<string[]>,
+  forbidden: (target: string) => boolean,
+  report: (importer: string, target: string, path: string) => void,
+): Promise<number> {
+  const via = new Map<string, string | null>([[start, null]]);
+  const queue = [start];
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    for (const target of await importsOf(file)) {
+      if (via.has(target)) continue;
+      via.set(target, file);
+      if (forbidden(target)) report(file, target, chain(via, target));
+      else if (target.endsWith(".ts") && !/^[a-z]+:/.test(target)) queue.push(target);
+    }
+  }
+  return via.size - 1;
+}
 
 /** "functions/a.ts → shared/b.ts → target", from the importers recorded on the way. */
 function chain(via: Map<string, string | null>, target: string): string {

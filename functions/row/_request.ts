@@ -15,6 +15,26 @@ export const Offset = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const Filters = z.unknown().describe("conditions: {field: value | {$op: value}}, $and, $or, $not");
 export const Sort = z.unknown().describe('{field, order}, a list of those, {field: 1 | -1} or "-field"');
 
+/** What selects rows, in every spelling Rosey's plugins send: filters or filter; sort, order or order_by. */
+export const SELECTION = {
+  filters: Filters.optional(),
+  filter: Filters.optional(),
+  sort: Sort.optional(),
+  order: Sort.optional(),
+  order_by: Sort.optional(),
+  limit: Limit.default(100),
+};
+
+/** The filters of an input, under whichever name it gives them. */
+export function filtersOf(input: Record<string, unknown>): unknown {
+  return aliased(input, ["filters", "filter"]);
+}
+
+/** The sort of an input, under whichever name it gives it. */
+export function sortOf(input: Record<string, unknown>): unknown {
+  return aliased(input, ["sort", "order", "order_by"]);
+}
+
 /** The plugin's store and its table named in the input. */
 export async function tableOf(ctx: RequestContext, name: string): Promise<{ store: Store; table: Table }> {
   const store = await subjectPlugin(ctx);

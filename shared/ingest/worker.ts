@@ -3,13 +3,12 @@
  * connection of its own and the ingest pipeline, started as the service's thread starts it when it
  * commits events itself. The service's thread has already opened and migrated the database.
  */
-import type { Config, Tuning } from "../config.ts";
 import { withoutCredentials } from "../config.ts";
 import { openDatabase } from "../storage/db.ts";
 import { importFunction } from "../runtime/discover.ts";
 import { routesOf, RouteTable } from "../runtime/routes.ts";
 import type { LogFields, Logger } from "../log.ts";
-import type { EventFile, FromThread, ToThread } from "./thread.ts";
+import type { FromThread, ToThread } from "./thread.ts";
 import { eventWriter, type IngestPipeline, startIngest } from "./pipeline.ts";
 import { IngestProgress } from "./progress.ts";
 import { postedSignals } from "./signals.ts";
@@ -32,14 +31,7 @@ function postedLogger(fields: LogFields = {}): Logger {
   };
 }
 
-interface StartMessage {
-  config: Config;
-  tuning: Tuning;
-  servers: string;
-  events: EventFile[];
-  progress: SharedArrayBuffer;
-  writing: SharedArrayBuffer;
-}
+type StartMessage = Extract<ToThread, { type: "start" }>;
 
 async function start({ config, tuning, servers, events, progress, writing }: StartMessage) {
   const log = postedLogger({ thread: "ingest" });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
-import { aliased, Filters, Limit, Sort, TableName, tableOf } from "../_request.ts";
+import { filtersOf, SELECTION, sortOf, TableName, tableOf } from "../_request.ts";
 import { columnOf, compileFilter } from "../_filter.ts";
 import { compileSort } from "../_sort.ts";
 import { FIELD_NAME, quote, type Table } from "../_tables.ts";
@@ -16,18 +16,13 @@ export default defineRequest({
   readOnly: true,
   input: z.object({
     table: TableName,
-    filters: Filters.optional(),
-    filter: Filters.optional(),
+    ...SELECTION,
     group_by: z.union([z.string(), z.array(z.string()).min(1).max(8)]).optional(),
     /** {name: {$count | $sum | $avg | $min | $max: field}}; `$count: "*"` counts rows. */
     aggregates: z.record(z.string().regex(FIELD_NAME), z.record(z.string(), z.string())).refine(
       (aggregates) => Object.keys(aggregates).length > 0 && Object.keys(aggregates).length <= 32,
       "must name 1 to 32 aggregates",
     ),
-    sort: Sort.optional(),
-    order: Sort.optional(),
-    order_by: Sort.optional(),
-    limit: Limit.default(100),
   }),
   output: z.object({
     success: z.literal(true),
@@ -37,7 +32,7 @@ export default defineRequest({
   }),
   async handle(input, ctx) {
     const { store, table } = await tableOf(ctx, input.table);
-    const where = compileFilter(table, aliased(input, ["filters", "filter"]));
+    const where = compileFilter(table, filtersOf(input));
     const groups = input.group_by === undefined ? [] : [input.group_by].flat();
     const groupColumns = groups.map((field, i) => columnOf(table, field, `group_by[${i}]`));
     const selected = Object.entries(input.aggregates).map(([name, spec]) => {
@@ -50,7 +45,7 @@ export default defineRequest({
       id: groupColumns[0] ?? "1",
       columns: new Map([...groups, ...Object.keys(input.aggregates)].map((name) => [name, undefined])),
     };
-    const orderBy = compileSort(result, aliased(input, ["sort", "order", "order_by"]));
+    const orderBy = compileSort(result, sortOf(input));
     const take = Math.min(input.limit, ROWS_MAX);
     const rows = await store.db.query<Record<string, unknown>>(
       `SELECT ${[...groupColumns.map((c, i) => `${c} AS ${quote(groups[i])}`), ...selected].join(", ")}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
-import { aliased, Filters, RowId, TableName, tableOf } from "../_request.ts";
+import { Filters, filtersOf, RowId, TableName, tableOf } from "../_request.ts";
 import { compileFilter } from "../_filter.ts";
 import { constrained } from "../_rows.ts";
 import { missing } from "../_types.ts";
@@ -16,7 +16,7 @@ export default defineRequest({
   }),
   async handle(input, ctx) {
     const { store, table } = await tableOf(ctx, input.table);
-    const filters = aliased(input, ["filters", "filter"]);
+    const filters = filtersOf(input);
     const where = input.id !== undefined
       ? { sql: `${table.id} = ?`, args: [input.id] }
       : filters !== undefined

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
-import { aliased, Filters, Limit, Offset, Sort, TableName, tableOf } from "../_request.ts";
+import { filtersOf, Offset, SELECTION, sortOf, TableName, tableOf } from "../_request.ts";
 import { compileFilter } from "../_filter.ts";
 import { compileSort } from "../_sort.ts";
 import { findRows } from "../_rows.ts";
@@ -9,16 +9,7 @@ export default defineRequest({
   description: "Rows matching filters, sorted, a page at a time (1000 at most; a larger limit is capped)",
   replyStyle: "rosey",
   readOnly: true,
-  input: z.object({
-    table: TableName,
-    filters: Filters.optional(),
-    filter: Filters.optional(),
-    sort: Sort.optional(),
-    order: Sort.optional(),
-    order_by: Sort.optional(),
-    limit: Limit.default(100),
-    offset: Offset.default(0),
-  }),
+  input: z.object({ table: TableName, ...SELECTION, offset: Offset.default(0) }),
   output: z.object({
     success: z.literal(true),
     rows: z.array(z.record(z.string(), z.unknown())),
@@ -27,8 +18,8 @@ export default defineRequest({
   }),
   async handle(input, ctx) {
     const { store, table } = await tableOf(ctx, input.table);
-    const where = compileFilter(table, aliased(input, ["filters", "filter"]));
-    const orderBy = compileSort(table, aliased(input, ["sort", "order", "order_by"]));
+    const where = compileFilter(table, filtersOf(input));
+    const orderBy = compileSort(table, sortOf(input));
     const page = await findRows(store.db, table, { ...input, where, orderBy, replyBytes: ctx.replyBytes });
     return { success: true as const, rows: page.rows, count: page.rows.length, truncated: page.truncated };
   },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
-import { aliased, Filters, Limit, Offset, RowId, Sort, TableName, tableOf } from "../_request.ts";
+import { filtersOf, Offset, RowId, SELECTION, sortOf, TableName, tableOf } from "../_request.ts";
 import { compileFilter } from "../_filter.ts";
 import { compileSort } from "../_sort.ts";
 import { countRows, decodeRow, findRows, selectList } from "../_rows.ts";
@@ -13,12 +13,7 @@ export default defineRequest({
   input: z.object({
     table: TableName,
     id: RowId.optional(),
-    filters: Filters.optional(),
-    filter: Filters.optional(),
-    sort: Sort.optional(),
-    order: Sort.optional(),
-    order_by: Sort.optional(),
-    limit: Limit.default(100),
+    ...SELECTION,
     offset: Offset.default(0),
     count_only: z.boolean().default(false),
   }),
@@ -32,7 +27,7 @@ export default defineRequest({
   }),
   async handle(input, ctx) {
     const { store, table } = await tableOf(ctx, input.table);
-    const filters = aliased(input, ["filters", "filter"]);
+    const filters = filtersOf(input);
     if (input.id !== undefined) {
       const [row] = await store.db.query(`SELECT ${selectList(table)} FROM ${table.sql} WHERE ${table.id} = ?`, [
         input.id,
@@ -44,7 +39,7 @@ export default defineRequest({
     if (filters === undefined) throw missing("id", "is missing: give id or filters");
     const where = compileFilter(table, filters);
     if (input.count_only) return { success: true as const, count: await countRows(store.db, table, where) };
-    const orderBy = compileSort(table, aliased(input, ["sort", "order", "order_by"]));
+    const orderBy = compileSort(table, sortOf(input));
     const page = await findRows(store.db, table, { ...input, where, orderBy, replyBytes: ctx.replyBytes });
     return { success: true as const, rows: page.rows, count: page.rows.length, truncated: page.truncated };
   },

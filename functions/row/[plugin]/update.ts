@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { ServiceError } from "../../../shared/function/errors.ts";
-import { aliased, Filters, RowId, TableName, tableOf } from "../_request.ts";
+import { aliased, Filters, filtersOf, RowId, TableName, tableOf } from "../_request.ts";
 import { compileFilter, type Condition } from "../_filter.ts";
 import { compileUpdate } from "../_update.ts";
 import { constrained } from "../_rows.ts";
@@ -29,7 +29,7 @@ export default defineRequest({
   }),
   async handle(input, ctx) {
     const { store, table } = await tableOf(ctx, input.table);
-    const filters = aliased(input, ["filters", "filter"]);
+    const filters = filtersOf(input);
     const operations = aliased(input, ["operations", "update"]);
     if (input.data === undefined && operations === undefined) {
       throw missing("data", "is missing: give data or operations");
