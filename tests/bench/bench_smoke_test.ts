@@ -12,6 +12,8 @@ Deno.test("deno task bench runs end to end at a small size and writes every figu
       BENCH_CLIENT_EVENTS: "200",
       BENCH_RYW_TRIALS: "20",
       BENCH_BOT_SECONDS: "1",
+      BENCH_ROWS: "2000",
+      BENCH_SINGLE_INSERTS: "200",
       BENCH_OUT: out,
     },
     stdout: "piped",
@@ -20,7 +22,7 @@ Deno.test("deno task bench runs end to end at a small size and writes every figu
   assert.ok(success);
   assert.match(new TextDecoder().decode(stdout), /^\| figure \| value \|/m);
   const { results } = JSON.parse(await Deno.readTextFile(out));
-  assert.equal(results.length, 15);
+  assert.equal(results.length, 24);
   for (const r of results) {
     // Misses are counted, and none is the expected count.
     const least = r.unit === "misses" ? 0 : Number.MIN_VALUE;

@@ -5,7 +5,8 @@
  *
  * Sizes come from the environment so that a smoke test can run it small: BENCH_EVENTS (200000),
  * BENCH_CHAT_ROWS (100000), BENCH_REQUESTS (5000), BENCH_SECONDS (10), BENCH_CLIENT_EVENTS (20000),
- * BENCH_RYW_TRIALS (1000), BENCH_BOT_SECONDS (5).
+ * BENCH_RYW_TRIALS (1000), BENCH_BOT_SECONDS (5); plugin storage (./plugins.ts): BENCH_ROWS (100000),
+ * BENCH_SINGLE_INSERTS (1000).
  */
 import { createClient } from "@libsql/client";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -14,6 +15,7 @@ import type { Tuning } from "../../shared/config.ts";
 import { silentLogger } from "../../shared/log.ts";
 import { startNatsServer } from "../../shared/nats/local_server.ts";
 import { botWorkload, readYourWrites } from "./bot_workload.ts";
+import { pluginFigures } from "./plugins.ts";
 import { percentile, runScript, type ServiceProcess, sleep, spawnScript, startServiceProcess } from "./_harness.ts";
 
 const size = (name: string, fallback: number) => Number(Deno.env.get(name) ?? fallback);
@@ -284,6 +286,18 @@ try {
     unit: "ms",
     target: "reported",
     met: true,
+  });
+
+  // Plugin storage: key/value and rows through the plugins' own subjects, to a service of their own
+  // (no other one in the queue group, whose plugin databases would be others).
+  await pluginFigures({
+    natsUrl: nats.url,
+    workDir,
+    requests: REQUESTS,
+    seconds: SECONDS,
+    record,
+    interleavedLatency,
+    throughput,
   });
   service = await startServiceProcess(nats.url, requestDb);
   echo.kill("SIGTERM");
