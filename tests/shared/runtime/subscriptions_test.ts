@@ -37,3 +37,29 @@ Deno.test("a subscription the server refuses: no crash, /ready and metrics name 
     /^rosey_db_subscription_refused\{subject="echo\.get"\} 0$/m,
   );
 });
+
+Deno.test("an event subscription the server refuses: /ready names it, requests are served meanwhile, and its events are stored once the server allows it", async () => {
+  await using dir = await tempDir();
+  const conf = `${dir.path}/nats.conf`;
+  await Deno.writeTextFile(conf, permissions(["rosey.db.note.add"]));
+  await using nats = await startNatsServer({ args: ["-c", conf] });
+  await using t = await startTestService({ nats, env: { NATS_USER: "svc", NATS_PASSWORD: "pw" } });
+  const ready = async () => {
+    const response = await http(t.service, "/ready");
+    return { status: response.status, body: await response.text() };
+  };
+  const refused = await ready();
+  assert.equal(refused.status, 503);
+  assert.match(refused.body, /functions: subscription to rosey\.db\.note\.add refused: Permissions Violation/);
+  assert.match(
+    await (await http(t.service, "/metrics")).text(),
+    /^rosey_db_subscription_refused\{subject="note\.add"\} 1$/m,
+  );
+  assert.deepEqual((await request(t.nc, "rosey.db.echo.get", { text: "hi" })).data, { text: "hi", n: 1 });
+
+  await Deno.writeTextFile(conf, permissions([]));
+  nats.process.kill("SIGHUP");
+  await waitFor(async () => (await ready()).status === 200, 15_000, "ready once the subscription is allowed");
+  t.nc.publish("rosey.db.note.add", JSON.stringify({ text: "after" }));
+  assert.deepEqual((await request(t.nc, "rosey.db.note.count", {})).data, { count: 1 });
+});
