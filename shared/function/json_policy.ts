@@ -9,7 +9,8 @@ export const MAX_JSON_DEPTH = 64;
 
 /**
  * The problems of a parsed JSON value, each with its path; empty when there are none:
- * - integers beyond ±2^53 (JSON.parse has already rounded them; libSQL could not read them back),
+ * - integers beyond ±2^53 (JSON.parse has already rounded them, or made them Infinity; libSQL could not
+ *   read them back),
  * - nesting deeper than {@linkcode MAX_JSON_DEPTH},
  * - strings or keys with a lone surrogate,
  * - the key `__proto__`, which a copy of the object would silently drop.
@@ -24,7 +25,8 @@ export function jsonPolicyIssues(value: unknown, limit = 5): InputIssue[] {
   const visit = (node: unknown): void => {
     if (issues.length >= limit) return;
     if (typeof node === "number") {
-      if (Number.isInteger(node) && !Number.isSafeInteger(node)) {
+      // JSON.parse reads a number beyond ±1.8e308 (400 digits, say) as ±Infinity: too large as well.
+      if (!Number.isSafeInteger(node) && (Number.isInteger(node) || !Number.isFinite(node))) {
         report("integer beyond ±2^53 (9007199254740991): it cannot be kept exactly");
       }
     } else if (typeof node === "string") {

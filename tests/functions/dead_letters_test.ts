@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ask, publish, rows, startRosey, waitFor } from "../_helpers.ts";
+import { ask, publish, request, rows, startRosey, waitFor } from "../_helpers.ts";
 
 type DeadLetter = {
   id: number;
@@ -27,6 +27,20 @@ Deno.test("rosey.db.admin.dead_letters.list shows dead letters newest first, fil
   }
   const page = await ask<DeadLetter[]>(t, "admin.dead_letters.list", { limit: 1, before_id: all[0].id });
   assert.deepEqual(page.map((d) => d.id), [all[1].id]);
+});
+
+Deno.test("rosey.db.admin.dead_letters.list answers a 400-digit before_id with a 400 saying what it takes", async () => {
+  await using t = await startRosey();
+  const reply = await request(
+    t.nc,
+    "rosey.db.admin.dead_letters.list",
+    new TextEncoder().encode(
+      `{"before_id":${"9".repeat(400)}}`,
+    ),
+  );
+  assert.equal(reply.errorCode, "400");
+  // JSON.parse reads 400 digits as Infinity, which the schema once called "expected number, received number".
+  assert.match(reply.error!, /^Invalid input: before_id: integer beyond ±2\^53 \(9007199254740991\)/);
 });
 
 Deno.test("rosey.db.admin.dead_letters.replay publishes them again: fixed ones are stored, failing ones come back", async () => {
