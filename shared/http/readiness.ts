@@ -11,7 +11,9 @@ export function servingProblems(
 ): string[] {
   const reasons = [];
   for (const link of links) {
-    if (link && !link.connected()) reasons.push(`nats: ${link.role} connection down`);
+    if (!link || link.connected()) continue;
+    const refusal = link.refusal();
+    reasons.push(`nats: ${link.role} connection down${refusal ? `: ${refusal}` : ""}`);
   }
   if (router && router.subscribed < router.expectedSubscriptions) {
     reasons.push(`functions: ${router.subscribed} of ${router.expectedSubscriptions} subscribed`);

@@ -56,6 +56,11 @@ export interface NatsLink {
   role: NatsRole;
   nc: NatsConnection;
   connected(): boolean;
+  /**
+   * While the connection is down, the last error the server answered a reconnect with (its refusal of
+   * the credentials, say); undefined while connected or when the server could not be reached at all.
+   */
+  refusal(): string | undefined;
 }
 
 /**
@@ -73,6 +78,7 @@ export async function connectNats(
     throw new Error(`cannot connect to ${redactUrl(servers)}: ${connectFailure(error)}`);
   });
   let up = true;
+  let refusal: string | undefined;
   onState("up");
   log = log.child({ connection: role });
   log.info("Connected to NATS", { server: nc.getServer() });
@@ -84,9 +90,12 @@ export async function connectNats(
         log.warn("Disconnected from NATS", { server: status.server });
       } else if (status.type === "reconnect") {
         up = true;
+        refusal = undefined;
         onState("reconnected");
         log.info("Reconnected to NATS", { server: status.server });
       } else if (status.type === "error") {
+        // While down, an error is the server's answer to a reconnect: /ready says it, not only "down".
+        if (!up) refusal = status.error.message;
         log.warn("NATS error", { error: status.error.message });
       } else if (status.type === "reconnecting") {
         log.debug("Reconnecting to NATS", { servers: redactUrl(servers) });
@@ -97,7 +106,8 @@ export async function connectNats(
     up = false;
     onState("down");
   });
-  return { role, nc, connected: () => up && !nc.isClosed() };
+  const connected = () => up && !nc.isClosed();
+  return { role, nc, connected, refusal: () => connected() ? undefined : refusal };
 }
 
 /** The cause of a failed connection, as a person would say it. */

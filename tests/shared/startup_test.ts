@@ -160,3 +160,46 @@ Deno.test("with credentials the server refuses, the service stays up and retries
   }
   assert.equal(await accepts(port), false);
 });
+
+Deno.test("credentials refused at a reconnect: /ready names the server's authorization error, and the service is ready again once they work", async () => {
+  const port = freePort();
+  const accepting = await startNatsServer({ port, args: ["--user", "bot", "--pass", "right"] });
+  const service = spawnMain({ NATS_URL: `nats://127.0.0.1:${port}`, NATS_USER: "bot", NATS_PASSWORD: "right" });
+  try {
+    await waitReadiness(service.base, { timeoutMs: 15_000 });
+    // The server restarts with other credentials: the connection is lost and each reconnect refused.
+    await accepting.stop();
+    const changed = await startNatsServer({ port, args: ["--user", "bot", "--pass", "changed"] });
+    const reply = await waitReadiness(service.base, { reason: "Authorization Violation", timeoutMs: 15_000 });
+    assert.equal(reply.status, 503);
+    assert.match(reply.body, /nats: main connection down: Authorization Violation/);
+    assert.equal((await fetch(service.base + "/health")).status, 200);
+    await changed.stop();
+    await using _back = await startNatsServer({ port, args: ["--user", "bot", "--pass", "right"] });
+    await waitReadiness(service.base, { timeoutMs: 15_000 });
+  } finally {
+    service.child.kill("SIGTERM");
+    assert.equal((await service.child.status).code, 0, service.log());
+    await service.reading;
+    await accepting.stop();
+  }
+});
+
+Deno.test("with no credentials for a server that requires them, the service stays up, /ready names the refusal, and it connects once the server lets it", async () => {
+  const port = freePort();
+  const requiring = await startNatsServer({ port, args: ["--user", "bot", "--pass", "right"] });
+  const service = spawnMain({ NATS_URL: `nats://127.0.0.1:${port}` });
+  try {
+    const reply = await waitReadiness(service.base, { reason: "Authorization Violation", timeoutMs: 10_000 });
+    assert.equal(reply.status, 503);
+    assert.ok(reply.body.includes(`cannot connect to nats://127.0.0.1:${port}: Authorization Violation`), reply.body);
+    await requiring.stop();
+    await using _open = await startNatsServer({ port });
+    await waitReadiness(service.base, { timeoutMs: 15_000 });
+  } finally {
+    service.child.kill("SIGTERM");
+    assert.equal((await service.child.status).code, 0, service.log());
+    await service.reading;
+    await requiring.stop();
+  }
+});
