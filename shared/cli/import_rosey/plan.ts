@@ -169,6 +169,14 @@ export function planImport(source: RoseySource, options: PlanOptions): ImportPla
     });
   }
 
+  for (const view of source.viewNames()) {
+    plan.left.push({
+      table: view,
+      what: "a view",
+      reason: "holds no data and is not copied: make it again in a migration",
+    });
+  }
+
   const now = options.now;
   for (const row of keys) {
     if (!PLUGIN_NAME.test(row.plugin) || !wanted(row.plugin)) continue;
