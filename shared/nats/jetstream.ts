@@ -190,37 +190,46 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
     await writer.run((tx) => forgetApplied(tx, streamKey, { below, before }));
   };
 
-  const fetchBatch = async () => {
+  /** A batch, and the error that cut it short: what arrived before it is written now, not redelivered 30 s later. */
+  const fetchBatch = async (): Promise<{ messages: JsMsg[]; error?: Error }> => {
     const messages: JsMsg[] = [];
-    for await (const m of await consumer.fetch({ max_messages: FETCH_BATCH, expires: 1000 })) {
-      messages.push(m);
+    try {
+      for await (const m of await consumer.fetch({ max_messages: FETCH_BATCH, expires: 1000 })) {
+        messages.push(m);
+      }
+    } catch (error) {
+      return { messages, error: error as Error };
     }
-    return messages;
+    return { messages };
   };
 
   const loop = (async () => {
-    let next: Promise<JsMsg[]> | undefined;
+    let next: ReturnType<typeof fetchBatch> | undefined;
     for (let failures = 0; running;) {
+      let unwritten: JsMsg[] = [];
       try {
-        const messages = await (next ?? fetchBatch());
-        // The next batch travels while this one is written.
-        next = running ? fetchBatch() : undefined;
-        next?.catch(() => {});
-        const fetchedAt = performance.now();
-        if (messages.length > 0) await applyBatch(messages, fetchedAt);
+        const { messages, error } = await (next ?? fetchBatch());
+        // The next batch travels while this one is written; after a failure, only after the pause.
+        next = running && !error ? fetchBatch() : undefined;
+        unwritten = messages;
+        if (messages.length > 0) await applyBatch(messages, performance.now());
+        unwritten = [];
+        if (error) throw error;
         if (++batches % 200 === 0) await prune();
         failures = 0;
         problem = undefined;
       } catch (error) {
-        next = undefined;
         failures++;
         problem = (error as Error).message;
         log.warn("JetStream fetch failed; retrying", { error: problem });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** Math.min(failures, 6))));
+        const pause = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
+        // Not written: delivered again after the pause rather than after the whole ack wait.
+        for (const m of unwritten) m.nak(pause);
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
     // Stopping: what was already fetched is written and acknowledged, not left to redelivery.
-    const rest = await next?.catch(() => []);
+    const rest = (await next)?.messages;
     if (rest?.length) {
       await applyBatch(rest, performance.now()).catch((error) =>
         log.warn("Last JetStream batch not written; it will be delivered again", { error: (error as Error).message })
