@@ -3,7 +3,7 @@ import { loadConfig } from "../../../shared/config.ts";
 import { createLogger } from "../../../shared/log.ts";
 import { openDatabase } from "../../../shared/storage/db.ts";
 import { loadMigrations, migrate } from "../../../shared/storage/migrate.ts";
-import { request, startRosey, tempDir } from "../../_helpers.ts";
+import { now, publish, request, startRosey, tempDir } from "../../_helpers.ts";
 
 Deno.test("migration 0009 repairs integers beyond ±2^53 that earlier versions stored, so their rows read again", async () => {
   await using dir = await tempDir();
@@ -22,7 +22,8 @@ Deno.test("migration 0009 repairs integers beyond ±2^53 that earlier versions s
     );
   });
   await assert.rejects(() => db.read.query("SELECT * FROM recent_chat"), "the poisoned row fails every read");
-  await migrate(db, migrations, log);
+  // 0009 alone: migration 0011 then brings these times within their fields (the test below).
+  await migrate(db, migrations.filter((m) => m.version <= 10), log);
   assert.deepEqual(await db.read.query("SELECT timestamp, username FROM recent_chat ORDER BY id"), [
     { timestamp: 9007199254740991, username: "eve" },
     { timestamp: 1700000000, username: "bob" },
@@ -123,4 +124,41 @@ Deno.test("migration 0009 leaves keys and values the schema refuses as they are 
     );
   }
   db.close();
+});
+
+Deno.test("migration 0011 brings times 0009 clamped to ±2^53 or stored past the year 3000 within their fields, so a repaired row no longer counts as the newest for good", async () => {
+  await using dir = await tempDir();
+  const { db, lines, migrate } = await databaseBefore0009(dir.path);
+  await db.transaction(async (tx) => {
+    // 1e18 (0009 clamps it to 2^53 - 1) and 1e15 (milliseconds times 1000, readable but past the year 3000).
+    await tx.run("INSERT INTO recent_chat (timestamp, username, message) VALUES (1000000000000000000, 'eve', 'far')");
+    await tx.run("INSERT INTO recent_chat (timestamp, username, message) VALUES (1000000000000000, 'ann', 'ms')");
+    await tx.run("INSERT INTO recent_chat (timestamp, username, message) VALUES (1700000000, 'bob', 'then')");
+    await tx.run(
+      "INSERT INTO user_stats (username, first_seen, last_seen, current_session_start) VALUES ('eve', 1700000000, -1000000000000000000, 1000000000000000)",
+    );
+  });
+  const before = now();
+  await migrate();
+  const after = now();
+  const chat = await db.read.query<{ timestamp: number; username: string }>(
+    "SELECT timestamp, username FROM recent_chat ORDER BY id",
+  );
+  assert.deepEqual(chat.map((r) => r.username), ["eve", "ann", "bob"]);
+  for (const { timestamp } of chat.slice(0, 2)) assert.ok(timestamp >= before && timestamp <= after, `${timestamp}`);
+  assert.equal(chat[2].timestamp, 1700000000, "a time within the field is kept");
+  assert.deepEqual(await db.read.query("SELECT first_seen, last_seen, current_session_start FROM user_stats"), [
+    { first_seen: 1700000000, last_seen: 0, current_session_start: null },
+  ]);
+  assert.ok(
+    lines.some((l) => l.includes("Repaired times outside") && l.includes('"recent_chat"') && l.includes('"values":2')),
+    lines.join("\n"),
+  );
+  db.close();
+
+  await using t = await startRosey({ DATABASE_URL: `file:${dir.path}/rosey.db` });
+  await publish(t, "message.log", { username: "carol", message: "later", timestamp: after + 60 });
+  const recent = await request(t.nc, "rosey.db.stats.recent_chat.get", {});
+  const names = (recent.data as unknown as { username: string }[]).map((m) => m.username);
+  assert.equal(names.at(-1), "carol", `a message sent after the repair is the newest: ${names}`);
 });
