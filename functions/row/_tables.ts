@@ -67,6 +67,8 @@ async function lookUp(db: Sql, plugin: string, name: string): Promise<Table | un
     'SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)',
     [sqlName],
   );
+  // Registered, then dropped by a rollback of the plugin's migrations: no table any more.
+  if (columns.length === 0) return undefined;
   const keys = columns.filter((c) => c.pk > 0);
   const rowId = keys.length === 1 && /^INT/i.test(keys[0].type) ? keys[0].name : undefined;
   const managed = registered !== undefined && registered.adopted === 0;
@@ -79,6 +81,7 @@ async function lookUp(db: Sql, plugin: string, name: string): Promise<Table | un
         name: column.name,
         type: typeOfDeclared(column.type),
         required: column.notnull === 1 && column.dflt_value === null,
+        fromMigration: true,
       });
     }
   }
@@ -148,7 +151,10 @@ export function registerTable(store: Store, plugin: string, name: string, specs:
       "SELECT fields, sql_name FROM _rosey_tables WHERE name = ?",
       [name],
     );
-    if (known) return await extend(tx, name, known.sql_name, JSON.parse(known.fields) as Field[], fields);
+    const stillThere = known && (await tx.query("SELECT 1 FROM pragma_table_info(?)", [known.sql_name])).length > 0;
+    if (known && stillThere) return await extend(tx, name, known.sql_name, JSON.parse(known.fields) as Field[], fields);
+    // A registered table a rollback dropped: registered anew.
+    if (known) await tx.run("DELETE FROM _rosey_tables WHERE name = ?", [name]);
     const existing = await existingTable(tx, plugin, name);
     if (existing) return await adopt(tx, name, existing, fields);
     for (const field of fields) {

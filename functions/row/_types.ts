@@ -17,6 +17,11 @@ export interface Field {
   maxLength?: number;
   unique?: boolean;
   index?: boolean;
+  /**
+   * A column of a table the plugin's migrations made: an integer one takes true and false as 1 and
+   * 0 too, as SQLite has no boolean type and Rosey's plugins declare flags INTEGER.
+   */
+  fromMigration?: boolean;
 }
 
 /** Longest `string` without a `max_length` of its own. */
@@ -52,6 +57,7 @@ export function encodeValue(field: Field, value: unknown): SqlValue {
       return value;
     }
     case "integer":
+      if (typeof value === "boolean" && field.fromMigration) return value ? 1 : 0;
       if (typeof value !== "number" || !Number.isInteger(value)) {
         throw invalid(field.name, `must be an integer, got ${kindOf(value)}`);
       }
