@@ -110,7 +110,26 @@ export interface RequestFunction<I extends AnySchema = AnySchema, O extends AnyS
    * the ADR-32 headers.
    */
   readonly replyStyle?: "adr32" | "rosey";
+  /**
+   * How a bare-array reply over the server's max_payload is cut (shared/runtime/reply_size.ts); by
+   * default it keeps the first items and says `Rosey-Truncated: true`.
+   */
+  readonly cut?: ReplyCut;
   handle(input: z.output<I>, ctx: RequestContext): Promise<z.input<O>>;
+}
+
+/** How the router cuts a bare-array reply that does not fit (`RequestFunction.cut`). */
+export interface ReplyCut {
+  /**
+   * `"last"` keeps the last items rather than the first: those of a list in chronological order whose
+   * newest matter most (the last messages of a conversation, a prompt's context).
+   */
+  keep?: "first" | "last";
+  /**
+   * Where the rest starts, from the last item kept: sent as `Rosey-Next-Cursor` for the caller to ask
+   * for the next page with (a `before_id`, say).
+   */
+  nextCursor?(lastKept: Record<string, unknown>): string;
 }
 
 export type RoseyFunction = EventFunction | RequestFunction;

@@ -164,7 +164,7 @@ export class Router {
       replyBytes: replyRoom(maxPayload),
     };
     const value = await this.options.runner.answer(call, msg.data);
-    const reply = fitReply(value, JSON.stringify(value), maxPayload);
+    const reply = fitReply(value, JSON.stringify(value), maxPayload, fn.cut);
     if (reply.headers?.[SKIPPED_HEADER]) {
       this.options.log.warn("Reply items too large to ever send were left out", {
         subject: route.subject,

@@ -21,6 +21,8 @@ export default defineRequest({
     error: z.string(),
     received_at: z.number(),
   })),
+  // Cut to the server's max_payload: the rest is the page before the last one sent.
+  cut: { nextCursor: (lastKept) => String(lastKept.id) },
   async handle(input, ctx) {
     const { where, args } = whereOf(input, ctx.config.SUBJECT_PREFIX);
     const rows = await ctx.db.query<

@@ -7,6 +7,8 @@ export default defineRequest({
   input: z.object({ conversation_id: ConversationId, n: z.number().int().min(1).max(500).default(20) }),
   readOnly: true,
   output: z.array(Message),
+  // Cut to the server's max_payload, the newest messages stay: they are the ones a prompt needs most.
+  cut: { keep: "last" },
   async handle(input, ctx) {
     await requireConversation(ctx.db, input.conversation_id);
     const rows = await ctx.db.query(

@@ -1,8 +1,13 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
+import { fitItems } from "../../../shared/function/fit_items.ts";
 import { ConversationId, Cursor, Message, MESSAGE_COLUMNS, messageOf, requireConversation } from "../_model.ts";
 
+/** Bytes of the reply around its messages: `{"messages":[],"next_after":"…16 digits…","skipped_too_large":…}`. */
+const ENVELOPE_BYTES = 128;
+
 export default defineRequest({
+  // A page also ends early where the reply would pass the server's max_payload: next_after says where.
   description: "A conversation's messages in order, a page at a time",
   input: z.object({
     conversation_id: ConversationId,
@@ -11,7 +16,12 @@ export default defineRequest({
     after: Cursor.optional(),
   }),
   readOnly: true,
-  output: z.object({ messages: z.array(Message), next_after: z.string().nullable() }),
+  output: z.object({
+    messages: z.array(Message),
+    next_after: z.string().nullable(),
+    /** Messages of this page left out because each alone is larger than a reply can be; absent when none. */
+    skipped_too_large: z.number().optional(),
+  }),
   async handle(input, ctx) {
     await requireConversation(ctx.db, input.conversation_id);
     const rows = await ctx.db.query<Record<string, unknown> & { seq: number }>(
@@ -19,9 +29,18 @@ export default defineRequest({
       [input.conversation_id, input.after ? Number(input.after) : 0, input.limit + 1],
     );
     const page = rows.slice(0, input.limit);
+    const fit = fitItems(page.map(({ seq: _, ...row }) => messageOf(row)), ctx.replyBytes - ENVELOPE_BYTES);
+    if (fit.skipped > 0) {
+      ctx.log.warn("Messages too large to ever send were left out", {
+        conversation_id: input.conversation_id,
+        skipped: fit.skipped,
+      });
+    }
+    const more = fit.cut || rows.length > input.limit;
     return {
-      messages: page.map(({ seq: _, ...row }) => messageOf(row)),
-      next_after: rows.length > input.limit ? String(page.at(-1)!.seq) : null,
+      messages: fit.kept,
+      next_after: more ? String(page[fit.passed - 1].seq) : null,
+      ...(fit.skipped > 0 ? { skipped_too_large: fit.skipped } : {}),
     };
   },
 });

@@ -13,6 +13,8 @@ export default defineRequest({
   input: z.object({ limit: z.number().int().min(1).max(1000).default(50) }),
   readOnly: true,
   output: z.array(ChatMessage),
+  // Cut to the server's max_payload, the newest messages stay, as `limit` keeps the newest.
+  cut: { keep: "last" },
   handle(input, ctx) {
     return ctx.db.query(
       `SELECT id, timestamp, username, message FROM (

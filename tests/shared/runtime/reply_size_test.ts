@@ -58,3 +58,63 @@ Deno.test("an item that can never fit is left out and counted; any other reply t
   assert.equal(exported.errorCode, "413");
   assert.match(exported.error ?? "", /^Reply too large: over the server's max_payload of 65536 bytes/);
 });
+
+/** A conversation holding five messages of 250 KiB each, content starting with its index. */
+async function largeConversation(t: Awaited<ReturnType<typeof startRosey>>): Promise<string> {
+  const { id } = (await request(t.nc, "rosey.db.conversation.create", { user_id: "u" })).data as { id: string };
+  for (let i = 0; i < 5; i++) {
+    const content = `${i}`.padEnd(250 * KIB, "x");
+    const saved = await request(t.nc, "rosey.db.conversation.message.save", {
+      conversation_id: id,
+      role: "user",
+      content,
+    });
+    assert.equal(saved.errorCode, undefined, saved.error ?? "");
+  }
+  return id;
+}
+
+Deno.test("conversation.message.list answers a page cut to the server's max_payload with next_after, and the next pages bring the rest", async () => {
+  await using t = await startRosey();
+  const conversation_id = await largeConversation(t);
+  const seen: string[] = [];
+  let after: string | undefined;
+  for (let pages = 0; pages < 5; pages++) {
+    const page = await ask(t.nc, "conversation.message.list", { conversation_id, ...(after ? { after } : {}) });
+    assert.equal(page.header("Nats-Service-Error-Code"), undefined, page.header("Nats-Service-Error") ?? "");
+    const body = page.msg.json<{ messages: { content: string }[]; next_after: string | null }>();
+    seen.push(...body.messages.map((m) => m.content[0]));
+    if (pages === 0) assert.ok(body.messages.length < 5 && body.next_after !== null, "the first page is cut");
+    if (body.next_after === null) break;
+    after = body.next_after;
+  }
+  assert.deepEqual(seen, ["0", "1", "2", "3", "4"]);
+});
+
+Deno.test("conversation.message.last cut to the server's max_payload keeps the newest messages and says it was cut", async () => {
+  await using t = await startRosey();
+  const conversation_id = await largeConversation(t);
+  const last = await ask(t.nc, "conversation.message.last", { conversation_id, n: 5 });
+  assert.equal(last.header("Nats-Service-Error-Code"), undefined);
+  assert.equal(last.header("Rosey-Truncated"), "true");
+  assert.deepEqual(last.msg.json<{ content: string }[]>().map((m) => m.content[0]), ["1", "2", "3", "4"]);
+});
+
+Deno.test("admin.dead_letters.list cut to the server's max_payload sends Rosey-Next-Cursor, the before_id of the rest", async () => {
+  await using t = await startRosey();
+  for (let i = 0; i < 5; i++) {
+    // No username: each is a dead letter of about 250 KiB.
+    t.nc.publish("rosey.db.message.log", JSON.stringify({ message: `${i}`.padEnd(250 * KIB, "x") }));
+  }
+  await t.nc.flush();
+  await writeSql(t, "SELECT 1");
+  const first = await ask(t.nc, "admin.dead_letters.list", {});
+  assert.equal(first.header("Rosey-Truncated"), "true");
+  const got = first.msg.json<{ id: number; payload: string }[]>();
+  assert.deepEqual(got.map((d) => JSON.parse(d.payload).message[0]), ["4", "3", "2", "1"]);
+  assert.equal(first.header("Rosey-Next-Cursor"), String(got.at(-1)!.id));
+  const rest = await ask(t.nc, "admin.dead_letters.list", { before_id: Number(first.header("Rosey-Next-Cursor")) });
+  assert.equal(rest.header("Rosey-Truncated"), undefined);
+  assert.equal(rest.header("Rosey-Next-Cursor"), undefined);
+  assert.deepEqual(rest.msg.json<{ payload: string }[]>().map((d) => JSON.parse(d.payload).message[0]), ["0"]);
+});
