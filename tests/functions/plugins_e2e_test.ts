@@ -447,9 +447,8 @@ Deno.test("rosey.db kv, row and migrate: quote-db, trivia and countdown live the
             created_at: "2026-12-01T12:00:00.000000+00:00",
             is_recurring: false,
             recurrence_rule: null,
-            // KNOWN BUG (see the test "…is_paused…" below): countdown sends is_paused as a boolean and its
-            // migration 002 made it an INTEGER column, which refuses a boolean. Sent as 0 here until fixed.
-            is_paused: 0,
+            // A boolean into the INTEGER column its migration 002 made, as countdown sends it.
+            is_paused: false,
             alert_minutes: "5,1",
             last_alert_sent: null,
             completed: false,
@@ -508,7 +507,7 @@ Deno.test("rosey.db kv, row and migrate: quote-db, trivia and countdown live the
       assert.equal(await countFor("#a"), 2);
       await update(3, { target_time: "2026-12-04T09:00:00+00:00" });
       await update(3, { alert_minutes: "10" });
-      await update(3, { is_paused: 1 }); // KNOWN BUG: countdown sends true (see above).
+      await update(3, { is_paused: true });
       await update(3, { last_alert_sent: 1796374800 });
       const standup = (await send(t, "row.countdown.select", { table: "countdowns", id: 3 })).data!;
       assert.deepEqual(
@@ -603,8 +602,9 @@ Deno.test("rosey.db kv, row and migrate: quote-db, trivia and countdown live the
       const none = await ok(t, "migrate.quote-db.rollback", { to_version: 0 });
       assert.deepEqual((none.rolled_back as Row[]).map((m) => m.version), [2, 1]);
       assert.deepEqual(tablesIn(pluginFile("quote-db")), []);
-      // KNOWN BUG (see the test "…a rollback dropped…" below): this is a 500 INTERNAL_ERROR, not a 404.
-      assert.equal((await send(t, "row.quote-db.search", { table: "quotes", filters: {} })).success, false);
+      // The registered table went with the rollback: NOT_FOUND (see the test "…a rollback dropped…" below).
+      const gone = await send(t, "row.quote-db.search", { table: "quotes", filters: {} });
+      assert.deepEqual([gone.success, gone.error?.code], [false, "NOT_FOUND"]);
 
       const countdown = await ok(t, "migrate.countdown.rollback", { target_version: 0 });
       assert.deepEqual([countdown.current_version, tablesIn(pluginFile("countdown"))], [0, []]);
@@ -625,16 +625,11 @@ Deno.test("rosey.db kv, row and migrate: quote-db, trivia and countdown live the
   }
 });
 
-/**
- * Bugs this end-to-end run found in functions/row, each shown by a test that fails until it is fixed.
- * They are skipped unless ROSEY_KNOWN_BUGS=1, so the suite stays green meanwhile; drop the gate with the fix.
- */
-const KNOWN_BUG = Deno.env.get("ROSEY_KNOWN_BUGS") !== "1";
+/** Bugs this end-to-end run found in functions/row (they failed before 6578c3e). */
 
 Deno.test({
   name:
-    "KNOWN BUG rosey.db.row.countdown.insert and update take countdown's is_paused boolean into the INTEGER column its migration made",
-  ignore: KNOWN_BUG,
+    "rosey.db.row.countdown.insert and update take countdown's is_paused boolean into the INTEGER column its migration made",
   async fn() {
     await using dir = await tempDir();
     await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db`, PLUGINS_DIR });
@@ -656,7 +651,7 @@ Deno.test({
         completed: false,
       },
     });
-    // Today: 400 VALIDATION_ERROR "is_paused: must be an integer, got a boolean"; countdown then fails on result["id"].
+    // Before 6578c3e: 400 VALIDATION_ERROR "is_paused: must be an integer, got a boolean"; countdown then failed on result["id"].
     assert.equal(inserted.error?.message, undefined);
     assert.equal(inserted.id, 1);
     const paused = await send(t, "row.countdown.update", {
@@ -670,8 +665,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "KNOWN BUG rosey.db.row.<plugin> answers NOT_FOUND, not a 500, for a registered table a rollback dropped",
-  ignore: KNOWN_BUG,
+  name: "rosey.db.row.<plugin> answers NOT_FOUND, not a 500, for a registered table a rollback dropped",
   async fn() {
     await using dir = await tempDir();
     await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db`, PLUGINS_DIR });
@@ -688,7 +682,7 @@ Deno.test({
         ["delete", { table: "quotes", id: 1 }],
       ] as const
     ) {
-      // Today: 500 INTERNAL_ERROR (the log says "no such table: quotes").
+      // Before 6578c3e: 500 INTERNAL_ERROR (the log said "no such table: quotes").
       const reply = await send(t, `row.quote-db.${op}`, body);
       assert.deepEqual([reply.code, reply.error?.code], ["404", "NOT_FOUND"], op);
     }
