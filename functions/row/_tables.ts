@@ -72,21 +72,24 @@ async function lookUp(db: Sql, plugin: string, name: string): Promise<Table | un
   const keys = columns.filter((c) => c.pk > 0);
   const rowId = keys.length === 1 && /^INT/i.test(keys[0].type) ? keys[0].name : undefined;
   const managed = registered !== undefined && registered.adopted === 0;
-  const fields = new Map<string, Field>();
-  if (registered) { for (const field of JSON.parse(registered.fields) as Field[]) fields.set(field.name, field); }
-  else {
-    for (const column of columns) {
-      if (column.name === rowId) continue;
-      fields.set(column.name, {
+  // What each column holds, as its declared type says: the fields of a table never registered, and
+  // how the columns a registration leaves out of an adopted table are read back.
+  const declared = new Map(
+    columns.filter((column) => column.name !== rowId).map((column) => [
+      column.name,
+      {
         name: column.name,
         type: typeOfDeclared(column.type),
         required: column.notnull === 1 && column.dflt_value === null,
         fromMigration: true,
-      });
-    }
-  }
+      } satisfies Field,
+    ]),
+  );
+  const fields = registered
+    ? new Map((JSON.parse(registered.fields) as Field[]).map((field) => [field.name, field]))
+    : declared;
   const all = new Map<string, Field | undefined>();
-  for (const column of columns) all.set(column.name, fields.get(column.name));
+  for (const column of columns) all.set(column.name, fields.get(column.name) ?? declared.get(column.name));
   if (managed) {
     for (const name of ["created_at", "updated_at"]) all.set(name, { name, type: "datetime", required: true });
   }

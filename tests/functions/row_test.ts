@@ -361,3 +361,23 @@ Deno.test("rosey.db.row refuses bad input with Rosey's codes: never a 500, nothi
   }
   assert.equal((await row(t, "quote-db.search", { table: "quotes" })).count, 3, "nothing changed");
 });
+
+Deno.test("rosey.db.row: columns a registration leaves out of an adopted table read back as their declared type says", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/plugins`);
+  const made = createClient({ url: `file:${dir.path}/plugins/quote-db.db` });
+  await made.execute(
+    "CREATE TABLE quotes (id INTEGER PRIMARY KEY, text TEXT NOT NULL, added_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, pinned BOOLEAN DEFAULT 0)",
+  );
+  made.close();
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` });
+  const registered = await row(t, "quote-db.schema.register", {
+    table: "quotes",
+    schema: { fields: [{ name: "text", type: "text" }] },
+  });
+  assert.equal(registered.registered, "adopted");
+  await row(t, "quote-db.insert", { table: "quotes", data: { text: "hello" } });
+  const data = (await row(t, "quote-db.select", { table: "quotes", id: 1 })).data as Record<string, unknown>;
+  assert.match(data.added_at as string, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000000\+00:00$/);
+  assert.equal(data.pinned, false);
+});
