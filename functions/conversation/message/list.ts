@@ -1,10 +1,7 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
-import { fitItems } from "../../../shared/function/fit_items.ts";
+import { fitItems, LIST_ENVELOPE_BYTES } from "../../../shared/function/fit_items.ts";
 import { ConversationId, Cursor, Message, MESSAGE_COLUMNS, messageOf, requireConversation } from "../_model.ts";
-
-/** Bytes of the reply around its messages: `{"messages":[],"next_after":"…16 digits…","skipped_too_large":…}`. */
-const ENVELOPE_BYTES = 128;
 
 export default defineRequest({
   // A page also ends early where the reply would pass the server's max_payload: next_after says where.
@@ -29,7 +26,7 @@ export default defineRequest({
       [input.conversation_id, input.after ? Number(input.after) : 0, input.limit + 1],
     );
     const page = rows.slice(0, input.limit);
-    const fit = fitItems(page.map(({ seq: _, ...row }) => messageOf(row)), ctx.replyBytes - ENVELOPE_BYTES);
+    const fit = fitItems(page.map(({ seq: _, ...row }) => messageOf(row)), ctx.replyBytes - LIST_ENVELOPE_BYTES);
     if (fit.skipped > 0) {
       ctx.log.warn("Messages too large to ever send were left out", {
         conversation_id: input.conversation_id,

@@ -3,6 +3,7 @@ import { id, text } from "../../../shared/function/text.ts";
 import { ServiceError } from "../../../shared/function/errors.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { count } from "../../../shared/function/numbers.ts";
+import { requireDeliverable } from "../../../shared/function/fit_items.ts";
 import {
   ConversationId,
   Message,
@@ -46,6 +47,8 @@ export default defineRequest({
         metadata: input.metadata,
         created_at: nowSeconds(),
       };
+      // Stored, it is returned whole by message.list, last and export: one that never fits is refused now.
+      requireDeliverable(message, ctx.replyBytes, "Message");
       await tx.run(
         "INSERT INTO conversation_messages (id, conversation_id, role, content, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         [

@@ -118,3 +118,37 @@ Deno.test("admin.dead_letters.list cut to the server's max_payload sends Rosey-N
   assert.equal(rest.header("Rosey-Next-Cursor"), undefined);
   assert.deepEqual(rest.msg.json<{ payload: string }[]>().map((d) => JSON.parse(d.payload).message[0]), ["0"]);
 });
+
+Deno.test("an item too large for any reply on the connected server is refused when written (413 naming the limit), storing nothing", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/nats.conf`, "max_payload: 65536\n");
+  await using nats = await startNatsServer({ args: ["-c", `${dir.path}/nats.conf`] });
+  await using t = await startRosey({}, nats);
+  const huge = "h".repeat(65_000);
+  const refused = (reply: Awaited<ReturnType<typeof request>>, what: string) => {
+    assert.equal(reply.errorCode, "413", `${what}: ${reply.errorCode} ${reply.error}`);
+    assert.match(reply.error ?? "", /too large: \d+ bytes as JSON, over the 64256 bytes one item may take/, what);
+  };
+
+  const { id } = (await request(t.nc, "rosey.db.conversation.create", { user_id: "u" })).data as { id: string };
+  const save = (content: string) =>
+    request(t.nc, "rosey.db.conversation.message.save", { conversation_id: id, role: "user", content });
+  refused(await save(huge), "conversation.message.save");
+  assert.deepEqual((await request(t.nc, "rosey.db.conversation.message.count", { conversation_id: id })).data, {
+    count: 0,
+  });
+  assert.equal((await save("fits")).errorCode, undefined);
+  const list = await request(t.nc, "rosey.db.conversation.message.list", { conversation_id: id, limit: 1 });
+  assert.equal(list.errorCode, undefined, list.error ?? "");
+
+  refused(await request(t.nc, "rosey.db.messages.outbound.enqueue", { message: huge }), "messages.outbound.enqueue");
+  assert.equal((await request(t.nc, "rosey.db.messages.outbound.enqueue", { message: "fits" })).errorCode, undefined);
+  const outbound = await ask(t.nc, "messages.outbound.get", {});
+  assert.deepEqual(outbound.msg.json<{ message: string }[]>().map((m) => m.message), ["fits"]);
+
+  await request(t.nc, "rosey.db.reminder.guild.upsert", { guild_id: "g1", settings: { tz: "UTC" } });
+  const guild = { guild_id: "g1", settings: { tz: "UTC", note: huge } };
+  refused(await request(t.nc, "rosey.db.reminder.guild.upsert", guild), "reminder.guild.upsert");
+  const kept = await request(t.nc, "rosey.db.reminder.guild.get", { guild_id: "g1" });
+  assert.deepEqual((kept.data as { settings: unknown }).settings, { tz: "UTC" });
+});
