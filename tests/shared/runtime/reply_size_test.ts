@@ -152,3 +152,14 @@ Deno.test("an item too large for any reply on the connected server is refused wh
   const kept = await request(t.nc, "rosey.db.reminder.guild.get", { guild_id: "g1" });
   assert.deepEqual((kept.data as { settings: unknown }).settings, { tz: "UTC" });
 });
+
+Deno.test("stats.recent_chat.get cut to the server's max_payload keeps the newest messages, as its limit does", async () => {
+  await using t = await startRosey();
+  for (let i = 0; i < 5; i++) {
+    t.nc.publish("rosey.db.message.log", JSON.stringify({ username: "u", message: `${i}`.padEnd(250 * KIB, "x") }));
+  }
+  await t.nc.flush();
+  const recent = await ask(t.nc, "stats.recent_chat.get", { limit: 5 });
+  assert.equal(recent.header("Rosey-Truncated"), "true");
+  assert.deepEqual(recent.msg.json<{ message: string }[]>().map((m) => m.message[0]), ["1", "2", "3", "4"]);
+});
