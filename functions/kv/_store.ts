@@ -60,7 +60,7 @@ export function setKey(store: Store, key: string, value: unknown, options: SetOp
   return store.write(async (tx) => {
     const now = Date.now();
     if (options.ifRevision !== undefined) {
-      const [row] = await tx.query<{ revision: number }>(
+      const row = await tx.first<{ revision: number }>(
         `SELECT revision FROM _rosey_kv WHERE key = ? AND ${LIVE}`,
         [key, now],
       );
@@ -74,17 +74,18 @@ export function setKey(store: Store, key: string, value: unknown, options: SetOp
       }
     }
     const expires = options.ttlSeconds ? now + options.ttlSeconds * 1000 : null;
-    const [row] = await tx.query<{ revision: number }>(
-      `INSERT OR REPLACE INTO _rosey_kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?) RETURNING revision`,
+    // The revision is the new row's id.
+    const { lastInsertRowid } = await tx.run(
+      "INSERT OR REPLACE INTO _rosey_kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?)",
       [key, json, expires, now],
     );
-    return row.revision;
+    return lastInsertRowid!;
   });
 }
 
 /** The value of `key`, unless missing or expired. */
 export async function getKey(store: Store, key: string): Promise<Found> {
-  const [row] = await store.db.query<{ value: string; revision: number; expires_at: number | null }>(
+  const row = await store.db.first<{ value: string; revision: number; expires_at: number | null }>(
     `SELECT value, revision, expires_at FROM _rosey_kv WHERE key = ? AND ${LIVE}`,
     [key, Date.now()],
   );
@@ -123,7 +124,7 @@ export function deleteKey(store: Store, key: string): Promise<boolean> {
 export function incrementKey(store: Store, key: string, by: number): Promise<{ value: number; revision: number }> {
   return store.write(async (tx) => {
     const now = Date.now();
-    const [row] = await tx.query<{ value: string; expires_at: number | null }>(
+    const row = await tx.first<{ value: string; expires_at: number | null }>(
       `SELECT value, expires_at FROM _rosey_kv WHERE key = ? AND ${LIVE}`,
       [key, now],
     );

@@ -57,7 +57,7 @@ async function lookUp(db: Sql, plugin: string, name: string): Promise<Table | un
   if (!TABLE_NAME.test(name) || name.startsWith("sqlite_")) {
     throw invalid("table", `must be a table name: ${TABLE_NAME.source}, not starting with sqlite_`);
   }
-  const [registered] = await db.query<{ sql_name: string; fields: string; adopted: number }>(
+  const registered = await db.first<{ sql_name: string; fields: string; adopted: number }>(
     "SELECT sql_name, fields, adopted FROM _rosey_tables WHERE name = ?",
     [name],
   );

@@ -140,6 +140,7 @@ class PragmaConnection {
     const ready = () => this.#fresh ? this.#applyPragmas() : undefined;
     this.sql = {
       query: async (sql, args) => (await ready(), inner.query(sql, args)),
+      first: async (sql, args) => (await ready(), inner.first(sql, args)),
       run: async (sql, args) => (await ready(), inner.run(sql, args)),
     };
   }

@@ -34,6 +34,7 @@ export class LocalConnection {
     this.#db = this.#open();
     this.sql = {
       query: (sql, args) => settle(() => this.query(sql, args)),
+      first: (sql, args) => settle(() => this.first(sql, args)),
       run: (sql, args) => settle(() => this.run(sql, args)),
     };
   }
@@ -53,6 +54,23 @@ export class LocalConnection {
       }
     }
     return rows as T[];
+  }
+
+  /** The first row only: `get()` steps once and resets, without the row iterator `all()` builds. */
+  first<T = Row>(sql: string, args?: SqlArgs): T | undefined {
+    const statement = this.#prepare(sql);
+    if (!statement.reader) {
+      statement.run(bindArgs(args));
+      return undefined;
+    }
+    const row = statement.get(bindArgs(args)) as Record<string, unknown> | undefined;
+    if (row) {
+      for (const key in row) {
+        const value = row[key];
+        if (typeof value === "bigint") row[key] = toNumber(value);
+      }
+    }
+    return row as T | undefined;
   }
 
   run(sql: string, args?: SqlArgs): RunResult {
