@@ -15,30 +15,53 @@ export interface Condition {
 
 /** Most values in one `$in` or `$nin`. */
 const IN_MAX = 1000;
+/** Most conditions and values in one filter: SQLite parses expressions up to 1000 deep and 32766 values. */
+const CONDITIONS_MAX = 500;
+const VALUES_MAX = 10_000;
 const COMPARISONS = { $eq: "=", $ne: "!=", $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" } as const;
 const OPERATORS = [...Object.keys(COMPARISONS), "$in", "$nin", "$like", "$ilike", "$exists", "$null"];
 
 /** The WHERE condition of `filters` on `table`; `filters` absent or `{}` matches every row. */
 export function compileFilter(table: Table, filters: unknown, at = "filters"): Condition {
+  const budget = { conditions: 0 };
+  const condition = compileObject(table, filters, at, budget);
+  if (budget.conditions > CONDITIONS_MAX || condition.args.length > VALUES_MAX) {
+    throw invalid(at, `holds too much: at most ${CONDITIONS_MAX} conditions and ${VALUES_MAX} values`);
+  }
+  return condition;
+}
+
+/** Conditions compiled so far in one filter. */
+interface Budget {
+  conditions: number;
+}
+
+function compileObject(table: Table, filters: unknown, at: string, budget: Budget): Condition {
   if (filters === undefined || filters === null) return { sql: "1", args: [] };
   if (!isObject(filters)) throw invalid(at, "must be an object of conditions");
   const parts: Condition[] = [];
   for (const [key, value] of Object.entries(filters)) {
     const path = `${at}.${key}`;
-    if (key === "$and" || key === "$or") parts.push(logical(table, key, value, path));
-    else if (key === "$not") parts.push(wrap("NOT", compileFilter(table, value, path)));
+    if (key === "$and" || key === "$or") parts.push(logical(table, key, value, path, budget));
+    else if (key === "$not") parts.push(wrap("NOT", compileObject(table, value, path, budget)));
     else if (key.startsWith("$")) throw invalid(path, `is no logical operator: $and, $or or $not`);
-    else parts.push(fieldCondition(table, key, value, path));
+    else parts.push(fieldCondition(table, key, value, path, budget));
   }
   return join(parts, "AND");
 }
 
-function logical(table: Table, key: "$and" | "$or", value: unknown, path: string): Condition {
+function logical(table: Table, key: "$and" | "$or", value: unknown, path: string, budget: Budget): Condition {
   if (!Array.isArray(value) || value.length === 0) throw invalid(path, "must be a non-empty list of conditions");
-  return join(value.map((item, i) => compileFilter(table, item, `${path}[${i}]`)), key === "$and" ? "AND" : "OR");
+  if (value.length > CONDITIONS_MAX) throw invalid(path, `must hold at most ${CONDITIONS_MAX} conditions`);
+  return join(
+    value.map((item, i) => compileObject(table, item, `${path}[${i}]`, budget)),
+    key === "$and" ? "AND" : "OR",
+  );
 }
 
-function fieldCondition(table: Table, name: string, value: unknown, path: string): Condition {
+function fieldCondition(table: Table, name: string, value: unknown, path: string, budget: Budget): Condition {
+  // Each condition counts, so that a filter stays within what SQLite parses (expressions 1000 deep).
+  if (++budget.conditions > CONDITIONS_MAX) throw invalid(path, `is past ${CONDITIONS_MAX} conditions in one filter`);
   const column = columnOf(table, name, path);
   const field = table.columns.get(name) ?? (name === "id" ? idField : undefined);
   if (!isObject(value)) return compare(column, field, "$eq", value, path);
@@ -58,7 +81,8 @@ export function columnOf(table: Table, name: string, path: string): string {
 }
 
 function operator(column: string, field: Field | undefined, op: string, value: unknown, path: string): Condition {
-  if (op in COMPARISONS) return compare(column, field, op as keyof typeof COMPARISONS, value, path);
+  // Own keys only: `constructor` or `toString` are no operators.
+  if (Object.hasOwn(COMPARISONS, op)) return compare(column, field, op as keyof typeof COMPARISONS, value, path);
   switch (op) {
     case "$in":
     case "$nin": {

@@ -103,9 +103,12 @@ export function storedTime(text: string): string | undefined {
   const match = ISO.exec(text);
   if (!match) return undefined;
   const [, y, mo, d, h = "00", mi = "00", s = "00", fraction = "", zone = "Z"] = match;
-  const local = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
-  const date = new Date(local);
-  // Date.UTC rolls over (February 30 becomes March 2): such a time is not valid.
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
+  const date = new Date(0);
+  date.setUTCFullYear(+y, +mo - 1, +d);
+  date.setUTCHours(+h, +mi, +s, 0);
+  const local = date.getTime();
+  // Dates roll over (February 30 becomes March 2): such a time is not valid.
   if (date.getUTCDate() !== +d || date.getUTCMonth() !== +mo - 1 || +h > 23 || +mi > 59 || +s > 59) return undefined;
   let offsetMinutes = 0;
   if (zone.toUpperCase() !== "Z") {

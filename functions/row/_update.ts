@@ -82,7 +82,7 @@ function assignment(table: Table, name: string, op: string, value: unknown, path
   if (op === "$set") return { sql: `${column} = ?`, args: [encodeValue(field, value)] };
   if (!OPERATORS.includes(op)) throw invalid(path, `is no update operator: ${OPERATORS.join(" ")}`);
   const operand = numeric(field, value, path);
-  if (op in ARITHMETIC) {
+  if (Object.hasOwn(ARITHMETIC, op)) {
     // A NULL field counts as 0, as a counter that was never set.
     return {
       sql: `${column} = coalesce(${column}, 0) ${ARITHMETIC[op as keyof typeof ARITHMETIC]} ?`,

@@ -132,33 +132,45 @@ function keyword(token: Token | undefined): string | undefined {
 }
 
 /**
- * Splits SQL into statements at `;`, except inside a trigger's BEGIN … END (CASE … END nested in it
- * counted), keeping each statement's text as written. Comment-only pieces are dropped.
+ * Splits SQL into statements at `;`, keeping each statement's text as written; comment-only pieces
+ * are dropped. Inside `CREATE [TEMP] TRIGGER` a `;` ends the statement only after the END that closes
+ * the body (as SQLite's sqlite3_complete reads it, with CASE … END counted so that a CASE ending a
+ * body statement does not end the trigger). Words such as `begin` or `trigger` elsewhere are names.
  */
 export function splitStatements(sql: string, firstLine = 1): { sql: string; tokens: Token[] }[] {
   const statements: { sql: string; tokens: Token[] }[] = [];
   let start = 0;
   let tokens: Token[] = [];
-  let body = 0; // BEGIN … END and CASE … END depth inside CREATE TRIGGER
-  let trigger = false;
+  let cases = 0; // open CASE … END inside a trigger
+  let bodyClosed = false; // the last token is the END of the trigger's body
   for (const { token, end } of tokenize(sql, firstLine)) {
-    if (token.value === ";" && token.kind === "punct" && body === 0) {
+    if (token.value === ";" && token.kind === "punct" && (!isTrigger(tokens) || bodyClosed)) {
       if (tokens.length > 0) statements.push({ sql: sql.slice(start, end - 1), tokens });
       start = end;
       tokens = [];
-      trigger = false;
+      cases = 0;
+      bodyClosed = false;
       continue;
     }
     tokens.push(token);
     const word = keyword(token);
-    // CREATE [TEMP] TRIGGER: its body's statements end with `;` too.
-    if (word === "TRIGGER" && tokens.length <= 3 && keyword(tokens[0]) === "CREATE") trigger = true;
-    if (!word || !trigger) continue;
-    if (word === "BEGIN" || (word === "CASE" && body > 0)) body++;
-    else if (word === "END" && body > 0) body--;
+    bodyClosed = false;
+    if (!isTrigger(tokens)) continue;
+    if (word === "CASE") cases++;
+    else if (word === "END") {
+      if (cases > 0) cases--;
+      else bodyClosed = true;
+    }
   }
   if (tokens.length > 0) statements.push({ sql: sql.slice(start), tokens });
   return statements;
+}
+
+/** Whether a statement's tokens begin `CREATE [TEMP|TEMPORARY] TRIGGER`. */
+function isTrigger(tokens: Token[]): boolean {
+  if (keyword(tokens[0]) !== "CREATE") return false;
+  const second = keyword(tokens[1]);
+  return second === "TRIGGER" || ((second === "TEMP" || second === "TEMPORARY") && keyword(tokens[2]) === "TRIGGER");
 }
 
 const WHITESPACE = /[ \t\n\f\r]/;

@@ -37,6 +37,8 @@ export interface PluginDatabasesOptions {
 /** The plugins' databases, opened on first use and kept open until {@linkcode close}. */
 export class PluginDatabases {
   readonly #open = new Map<string, Promise<PluginDatabase>>();
+  /** Drops under way: the plugin opens again only once its files are gone. */
+  readonly #dropping = new Map<string, Promise<boolean>>();
   #closed = false;
   #sweeping?: ReturnType<typeof setInterval>;
 
@@ -50,6 +52,8 @@ export class PluginDatabases {
       );
     }
     if (this.#closed) return Promise.reject(new ServiceError(503, "The service is stopping"));
+    const dropping = this.#dropping.get(plugin);
+    if (dropping) return dropping.catch(() => {}).then(() => this.get(plugin));
     let open = this.#open.get(plugin);
     if (!open) {
       open = this.#openPlugin(plugin);
@@ -94,10 +98,17 @@ export class PluginDatabases {
    * Closes the plugin's database and deletes its file (with its WAL and shared-memory files); whether
    * there was one. Requests that opened it before keep a closed store and fail; later ones start anew.
    */
-  async drop(plugin: string): Promise<boolean> {
+  drop(plugin: string): Promise<boolean> {
     if (!PLUGIN_NAME.test(plugin)) {
-      throw new ServiceError(400, `plugin: "${plugin}" is not a plugin name (${PLUGIN_NAME.source})`);
+      return Promise.reject(new ServiceError(400, `plugin: "${plugin}" is not a plugin name (${PLUGIN_NAME.source})`));
     }
+    // A request arriving meanwhile waits, rather than open the files about to be deleted.
+    const dropping = this.#dropping.get(plugin) ?? this.#drop(plugin).finally(() => this.#dropping.delete(plugin));
+    this.#dropping.set(plugin, dropping);
+    return dropping;
+  }
+
+  async #drop(plugin: string): Promise<boolean> {
     const open = this.#open.get(plugin);
     this.#open.delete(plugin);
     const opened = await open?.catch(() => undefined);
@@ -138,17 +149,17 @@ export class PluginDatabases {
       log,
       { onBusyRetry },
     );
+    // Handlers run inside the writer: no credential reaches them.
+    const opened = { plugin, db, writer: new Writer(db, { config: withoutCredentials(config), log, onBusyRetry }) };
     try {
       await migrate(db, await loadMigrations(BASE_MIGRATIONS), log, BASE_MIGRATIONS_TABLE);
+      // What expired while the plugin was not in use goes now, the rest with the periodic sweep.
+      await sweepExpired(opened);
     } catch (error) {
       db.close();
       throw error;
     }
     log.info("Plugin database open", { plugin, mode: db.mode });
-    // Handlers run inside the writer: no credential reaches them.
-    const opened = { plugin, db, writer: new Writer(db, { config: withoutCredentials(config), log, onBusyRetry }) };
-    // What expired while the plugin was not in use goes now, the rest with the periodic sweep.
-    await sweepExpired(opened);
     this.#sweeping ??= setInterval(() => {
       this.sweep().catch((error) => log.warn("Sweeping expired keys failed", { error: (error as Error).message }));
     }, SWEEP_INTERVAL_MS);

@@ -79,3 +79,20 @@ Deno.test("rosey.db.admin.plugins.drop needs the name confirmed, then deletes th
   // The plugin starts anew on its next write.
   assert.equal((await request(t.nc, "rosey.db.kv.trivia.get", { key: "score" })).data!.exists, false);
 });
+
+Deno.test("rosey.db.admin.plugins.drop: a write that arrives while the drop runs goes into the new database, not into deleted files", async () => {
+  await using dir = await tempDir();
+  const env = { DATABASE_PATH: `${dir.path}/live.db` };
+  {
+    await using t = await startRosey(env);
+    await ask(t, "kv.trivia.set", { key: "old", value: 1 });
+    const [dropped, set] = await Promise.all([
+      request(t.nc, "rosey.db.admin.plugins.drop", { plugin: "trivia", confirm: "trivia" }),
+      request(t.nc, "rosey.db.kv.trivia.set", { key: "new", value: 2 }),
+    ]);
+    assert.deepEqual([dropped.errorCode, set.errorCode], [undefined, undefined]);
+  }
+  // After a restart the write is there: it was not made into files the drop deleted.
+  await using t = await startRosey(env);
+  assert.deepEqual((await ask<{ keys: string[] }>(t, "kv.trivia.list", {})).keys, ["new"]);
+});

@@ -381,3 +381,39 @@ Deno.test("rosey.db.row: columns a registration leaves out of an adopted table r
   assert.match(data.added_at as string, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000000\+00:00$/);
   assert.equal(data.pinned, false);
 });
+
+Deno.test("rosey.db.row: inherited names are no operators, oversized filters and years before 100 are handled, never a 500", async () => {
+  await using t = await startRosey();
+  await quotes(t);
+  for (
+    const [subject, body] of [
+      ["quote-db.search", { table: "quotes", filters: { score: { constructor: 1 } } }],
+      ["quote-db.search", { table: "quotes", filters: { score: { toString: 1 } } }],
+      ["quote-db.aggregate", { table: "quotes", aggregates: { n: { toString: "score" } } }],
+      ["quote-db.update", { table: "quotes", id: 1, operations: { score: { constructor: 1 } } }],
+      ["quote-db.search", { table: "quotes", filters: { $and: Array.from({ length: 1001 }, () => ({ score: 1 })) } }],
+      [
+        "quote-db.search",
+        {
+          table: "quotes",
+          filters: {
+            $or: Array.from({ length: 33 }, () => ({ score: { $in: Array.from({ length: 1000 }, (_, i) => i) } })),
+          },
+        },
+      ],
+    ] as const
+  ) {
+    const reply = await row(t, subject, body);
+    assert.deepEqual(
+      [reply.code, reply.error?.code],
+      ["400", "VALIDATION_ERROR"],
+      `${subject}: ${reply.error?.message}`,
+    );
+  }
+  const old = await row(t, "quote-db.insert", {
+    table: "quotes",
+    data: { text: "old", added_at: "0050-01-01T00:00:00Z", score: 0 },
+  });
+  const data = (await row(t, "quote-db.select", { table: "quotes", id: old.id })).data as { added_at: string };
+  assert.equal(data.added_at, "0050-01-01T00:00:00.000000+00:00");
+});

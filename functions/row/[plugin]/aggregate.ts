@@ -75,7 +75,7 @@ function aggregate(table: Table, name: string, spec: Record<string, string>): st
   const path = `aggregates.${name}`;
   if (entries.length !== 1) throw invalid(path, "must be one of {$count|$sum|$avg|$min|$max: field}");
   const [[op, field]] = entries;
-  if (!(op in FUNCTIONS)) throw invalid(`${path}.${op}`, "is no aggregate: $count $sum $avg $min $max");
+  if (!Object.hasOwn(FUNCTIONS, op)) throw invalid(`${path}.${op}`, "is no aggregate: $count $sum $avg $min $max");
   if (op === "$count" && field === "*") return "count(*)";
   const column = columnOf(table, field, `${path}.${op}`);
   const type = field === "id" ? "integer" : table.columns.get(field)?.type;
