@@ -3,7 +3,7 @@ import Database from "libsql";
 import { importRosey } from "../../../shared/cli/import_rosey.ts";
 import { ask, startRosey, tempDir } from "../../_helpers.ts";
 
-const FIXTURES = new URL("../../../../shared/fixtures/", import.meta.url).pathname;
+const FIXTURES = new URL("../../fixtures/legacy/", import.meta.url).pathname;
 const FIXTURE = `${FIXTURES}rosey-882c482-plugins.db`;
 const EXPECTED: {
   tables: Record<string, number>;
