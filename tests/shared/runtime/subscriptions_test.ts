@@ -8,16 +8,32 @@ function permissions(denied: string[]): string {
   return `authorization {\n  users = [\n    { user: svc, password: pw${deny} }\n    { user: bot, password: bot }\n  ]\n}\nno_auth_user: bot\n`;
 }
 
-Deno.test("a subscription the server refuses: no crash, /ready and metrics name it, and it is served once the server allows it", async () => {
-  await using dir = await tempDir();
-  const conf = `${dir.path}/nats.conf`;
-  await Deno.writeTextFile(conf, permissions(["rosey.db.echo.get"]));
-  await using nats = await startNatsServer({ args: ["-c", conf] });
-  await using t = await startTestService({ nats, env: { NATS_USER: "svc", NATS_PASSWORD: "pw" } });
+/** A service whose user may not subscribe to `denied`, its server's configuration file, and its /ready. */
+async function deniedService(dir: string, denied: string) {
+  const conf = `${dir}/nats.conf`;
+  await Deno.writeTextFile(conf, permissions([denied]));
+  const nats = await startNatsServer({ args: ["-c", conf] });
+  const t = await startTestService({ nats, env: { NATS_USER: "svc", NATS_PASSWORD: "pw" } });
   const ready = async () => {
     const response = await http(t.service, "/ready");
     return { status: response.status, body: await response.text() };
   };
+  return {
+    conf,
+    nats,
+    t,
+    ready,
+    async [Symbol.asyncDispose]() {
+      await t[Symbol.asyncDispose]();
+      await nats[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("a subscription the server refuses: no crash, /ready and metrics name it, and it is served once the server allows it", async () => {
+  await using dir = await tempDir();
+  await using denied = await deniedService(dir.path, "rosey.db.echo.get");
+  const { conf, nats, t, ready } = denied;
   const refused = await ready();
   assert.equal(refused.status, 503);
   assert.match(refused.body, /functions: subscription to rosey\.db\.echo\.get refused: Permissions Violation/);
@@ -40,14 +56,8 @@ Deno.test("a subscription the server refuses: no crash, /ready and metrics name 
 
 Deno.test("an event subscription the server refuses: /ready names it, requests are served meanwhile, and its events are stored once the server allows it", async () => {
   await using dir = await tempDir();
-  const conf = `${dir.path}/nats.conf`;
-  await Deno.writeTextFile(conf, permissions(["rosey.db.note.add"]));
-  await using nats = await startNatsServer({ args: ["-c", conf] });
-  await using t = await startTestService({ nats, env: { NATS_USER: "svc", NATS_PASSWORD: "pw" } });
-  const ready = async () => {
-    const response = await http(t.service, "/ready");
-    return { status: response.status, body: await response.text() };
-  };
+  await using denied = await deniedService(dir.path, "rosey.db.note.add");
+  const { conf, nats, t, ready } = denied;
   const refused = await ready();
   assert.equal(refused.status, 503);
   assert.match(refused.body, /functions: subscription to rosey\.db\.note\.add refused: Permissions Violation/);
