@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { parseLegacy } from "../../functions/reminder/_import.ts";
 import { ask, publish, request, rows, startRosey, type TestService } from "../_helpers.ts";
+import { reminderEvent } from "./_reminder.ts";
 
 /** A time sent in milliseconds: the year 55000 read as seconds. */
 const MILLISECONDS = 1_700_000_000_000;
@@ -19,14 +20,7 @@ async function refused(t: TestService, subject: string, body: unknown, field: st
 
 Deno.test("rosey.db.reminder.* refuse a time in milliseconds with a 400 naming the field and accept fractional seconds", async () => {
   await using t = await startRosey();
-  await ask(t, "reminder.guild.upsert", { guild_id: "g1", name: "Guild" });
-  const event = await ask<{ id: number }>(t, "reminder.event.create", {
-    message_id: "m1",
-    channel_id: "c1",
-    guild_id: "g1",
-    title: "Weekly",
-    interval_minutes: 60,
-  });
+  const event = { id: await reminderEvent(t) };
   await refused(t, "reminder.member.upsert", { guild_id: "g1", user_id: "u1", last_seen: MILLISECONDS }, "last_seen");
   const log = { event_id: event.id, status: "sent" };
   await refused(t, "reminder.log.record", { ...log, scheduled_at: MILLISECONDS }, "scheduled_at");
@@ -46,14 +40,7 @@ Deno.test("rosey.db.reminder.* refuse a time in milliseconds with a 400 naming t
 
 Deno.test("rosey.db.reminder.reaction.add dead-letters a timestamp in milliseconds", async () => {
   await using t = await startRosey();
-  await ask(t, "reminder.guild.upsert", { guild_id: "g1" });
-  const event = await ask<{ id: number }>(t, "reminder.event.create", {
-    message_id: "m1",
-    channel_id: "c1",
-    guild_id: "g1",
-    title: "Weekly",
-    interval_minutes: 60,
-  });
+  const event = { id: await reminderEvent(t, {}) };
   const reaction = { event_id: event.id, emoji: "✅" };
   await publish(t, "reminder.reaction.add", { ...reaction, user_id: "late", timestamp: MILLISECONDS }, {
     ...reaction,

@@ -4,22 +4,10 @@
  * still answers: before, the row was stored and each later read answered 500, for good.
  */
 import assert from "node:assert/strict";
-import { ask, publish, request, rows, startRosey, type TestService } from "../_helpers.ts";
+import { publish, request, rows, startRosey, type TestService } from "../_helpers.ts";
+import { reminderEvent } from "./_reminder.ts";
 
 const HUGE = 1e18;
-
-/** A reminder event to react to and log against. */
-async function reminderEvent(t: TestService): Promise<number> {
-  await ask(t, "reminder.guild.upsert", { guild_id: "g1", name: "Guild" });
-  const event = await ask<{ id: number }>(t, "reminder.event.create", {
-    message_id: "m1",
-    channel_id: "c1",
-    guild_id: "g1",
-    title: "Weekly",
-    interval_minutes: 60,
-  });
-  return event.id;
-}
 
 /** The request answers without an error code. */
 async function answers(t: TestService, subject: string, body: unknown = {}) {
