@@ -5,6 +5,7 @@
 import type { Store } from "../../shared/function/define.ts";
 import { ServiceError } from "../../shared/function/errors.ts";
 import type { Sql } from "../../shared/function/sql.ts";
+import { constrained } from "./_constraints.ts";
 import { type Condition } from "./_filter.ts";
 import { quote, type Table } from "./_tables.ts";
 import { decodeValue, encodeValue, invalid, type SqlValue, storedNow } from "./_types.ts";
@@ -112,22 +113,4 @@ export async function findRows(db: Sql, table: Table, page: Page): Promise<{ row
 export async function countRows(db: Sql, table: Table, where: Condition): Promise<number> {
   const [row] = await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${table.sql} WHERE ${where.sql}`, where.args);
   return row.n;
-}
-
-/** Runs a write; a constraint the table declares becomes a clear error instead of a 500. */
-export async function constrained<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    const message = String((error as Error)?.message ?? "");
-    const unique = /UNIQUE constraint failed: ([^\s]+)/.exec(message);
-    if (unique) throw new ServiceError(409, `A row with the same ${unique[1].replace(/^[^.]*\./, "")} exists`);
-    const notNull = /NOT NULL constraint failed: ([^\s]+)/.exec(message);
-    if (notNull) throw invalid(notNull[1].replace(/^[^.]*\./, ""), "is required");
-    if (/CHECK constraint failed/.test(message)) throw invalid("data", "breaks a CHECK constraint of the table");
-    if (/FOREIGN KEY constraint failed/.test(message)) {
-      throw new ServiceError(409, "A foreign key of the table refuses it");
-    }
-    throw error;
-  }
 }

@@ -70,7 +70,12 @@ async function lookUp(db: Sql, plugin: string, name: string): Promise<Table | un
   // Registered, then dropped by a rollback of the plugin's migrations: no table any more.
   if (columns.length === 0) return undefined;
   const keys = columns.filter((c) => c.pk > 0);
-  const rowId = keys.length === 1 && /^INT/i.test(keys[0].type) ? keys[0].name : undefined;
+  // Only a primary key declared exactly INTEGER is the rowid (`INT PRIMARY KEY` is not).
+  const rowId = keys.length === 1 && keys[0].type.toUpperCase() === "INTEGER" ? keys[0].name : undefined;
+  const [list] = await db.query<{ wr: number }>("SELECT wr FROM pragma_table_list(?)", [sqlName]);
+  if (list?.wr === 1 && !rowId) {
+    throw invalid("table", `"${name}" is a WITHOUT ROWID table without one INTEGER primary key: rows have no id`);
+  }
   const managed = registered !== undefined && registered.adopted === 0;
   // What each column holds, as its declared type says: the fields of a table never registered, and
   // how the columns a registration leaves out of an adopted table are read back.
@@ -223,7 +228,10 @@ async function indexFields(tx: Sql, sqlName: string, fields: Field[]) {
     const index = quote(`_rosey_${field.unique ? "unique" : "index"}_${sqlName}_${field.name}`);
     await tx.run(
       `CREATE ${field.unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS ${index} ON ${quote(sqlName)} (${quote(field.name)})`,
-    );
+    ).catch((error) => {
+      if (!/UNIQUE constraint failed/.test(String(error?.message))) throw error;
+      throw invalid("schema.fields", `"${field.name}" holds the same value in several rows: it cannot be unique`);
+    });
   }
 }
 

@@ -417,3 +417,34 @@ Deno.test("rosey.db.row: inherited names are no operators, oversized filters and
   const data = (await row(t, "quote-db.select", { table: "quotes", id: old.id })).data as { added_at: string };
   assert.equal(data.added_at, "0050-01-01T00:00:00.000000+00:00");
 });
+
+Deno.test("rosey.db.row: constraints the data or table cannot meet are clear errors, never a 500", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/plugins`);
+  const made = createClient({ url: `file:${dir.path}/plugins/quote-db.db` });
+  await made.execute("CREATE TABLE tags (name TEXT PRIMARY KEY, uses INTEGER) WITHOUT ROWID");
+  made.close();
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` });
+  await quotes(t);
+  // unique: true over values already repeated.
+  const unique = {
+    ...QUOTES,
+    schema: { fields: QUOTES.schema.fields.map((f) => f.name === "score" ? { ...f, unique: true } : f) },
+  };
+  await row(t, "quote-db.update", { table: "quotes", filters: {}, data: { score: 1 } });
+  const repeated = await row(t, "quote-db.schema.register", unique);
+  assert.deepEqual([repeated.code, repeated.error?.code], ["400", "VALIDATION_ERROR"]);
+  assert.match(repeated.error!.message, /"score" holds the same value in several rows/);
+  // An integer past 64 bits in a STRICT table.
+  await row(t, "quote-db.update", { table: "quotes", id: 1, data: { score: 3_000_000_000 } });
+  const overflow = await row(t, "quote-db.update", {
+    table: "quotes",
+    id: 1,
+    operations: { score: { $mul: 4_000_000_000 } },
+  });
+  assert.equal(overflow.code, "409", `${overflow.error?.message}`);
+  // A WITHOUT ROWID table has no row ids to address.
+  const noRowId = await row(t, "quote-db.search", { table: "tags" });
+  assert.deepEqual([noRowId.code, noRowId.error?.code], ["400", "VALIDATION_ERROR"]);
+  assert.match(noRowId.error!.message, /WITHOUT ROWID/);
+});

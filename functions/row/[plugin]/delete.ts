@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { Filters, filtersOf, RowId, TableName, tableOf } from "../_request.ts";
 import { compileFilter } from "../_filter.ts";
-import { constrained } from "../_rows.ts";
+import { constrained } from "../_constraints.ts";
 import { missing } from "../_types.ts";
 
 export default defineRequest({

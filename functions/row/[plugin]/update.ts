@@ -4,7 +4,7 @@ import { ServiceError } from "../../../shared/function/errors.ts";
 import { aliased, Filters, filtersOf, RowId, TableName, tableOf } from "../_request.ts";
 import { compileFilter, type Condition } from "../_filter.ts";
 import { compileUpdate } from "../_update.ts";
-import { constrained } from "../_rows.ts";
+import { constrained } from "../_constraints.ts";
 import { missing, storedNow } from "../_types.ts";
 
 export default defineRequest({

@@ -3,7 +3,8 @@ import { defineRequest } from "../../../shared/function/define.ts";
 import type { Sql } from "../../../shared/function/sql.ts";
 import { FIELD_NAME, quote } from "../_tables.ts";
 import { TableName, tableOf } from "../_request.ts";
-import { constrained, encodeRow } from "../_rows.ts";
+import { constrained } from "../_constraints.ts";
+import { encodeRow } from "../_rows.ts";
 import { invalid } from "../_types.ts";
 
 export default defineRequest({
