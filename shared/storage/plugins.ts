@@ -32,7 +32,15 @@ export interface PluginDatabasesOptions {
   config: Config;
   log: Logger;
   onBusyRetry?(): void;
+  /** Most plugin databases (default {@linkcode PLUGINS_MAX}); tests use fewer. */
+  maxPlugins?: number;
 }
+
+/**
+ * Most plugin databases: each holds two open connections, and any peer allowed to send a plugin
+ * subject names a plugin, so an unbounded number of names would run the process out of files.
+ */
+export const PLUGINS_MAX = 100;
 
 /** The plugins' databases, opened on first use and kept open until {@linkcode close}. */
 export class PluginDatabases {
@@ -141,9 +149,25 @@ export class PluginDatabases {
     this.#open.clear();
   }
 
+  /** Refuses a new plugin database past the bound; plugins that have one always open. */
+  async #roomFor(plugin: string, url: string) {
+    const max = this.options.maxPlugins ?? PLUGINS_MAX;
+    const file = url.startsWith("file:") ? url.slice("file:".length) : undefined;
+    if (file && await Deno.stat(file).then(() => true, () => false)) return;
+    // Plugins being opened right now are in the list too, so that two new ones cannot both pass.
+    const others = (await this.plugins()).filter((name) => name !== plugin);
+    if (others.length >= max) {
+      throw new ServiceError(
+        409,
+        `plugin "${plugin}" has no database and ${others.length} plugins have one, the most there may be: drop one with admin.plugins.drop`,
+      );
+    }
+  }
+
   async #openPlugin(plugin: string): Promise<PluginDatabase> {
     const { config, log, onBusyRetry } = this.options;
     const url = pluginDatabaseUrl(config, plugin);
+    await this.#roomFor(plugin, url);
     const db = await openDatabase(
       { ...config, DATABASE_URL: url, DATABASE_PATH: undefined, DATABASE_SYNC_URL: undefined },
       log,

@@ -72,3 +72,24 @@ Deno.test("PluginDatabases.sweep deletes expired keys and keeps the rest; openin
   assert.equal((await db.read.query("SELECT 1 FROM _rosey_kv WHERE key = 'expired'")).length, 0);
   await plugins.close();
 });
+
+Deno.test("PluginDatabases refuses a new plugin past the bound, and still opens those that have a database", async () => {
+  await using dir = await tempDir();
+  const config = loadConfig({ DATABASE_PATH: `${dir.path}/rosey.db` });
+  let plugins = new PluginDatabases({ config, log: silentLogger, maxPlugins: 2 });
+  await Promise.all([plugins.get("a"), plugins.get("b")]);
+  await assert.rejects(plugins.get("c"), (error: unknown) => {
+    assert.ok(error instanceof ServiceError);
+    assert.equal(error.status, 409);
+    assert.match(error.message, /plugin "c" has no database and 2 plugins have one/);
+    return true;
+  });
+  await plugins.close();
+  // Two new ones at once with room for one: never both (each counts the other while it opens).
+  plugins = new PluginDatabases({ config, log: silentLogger, maxPlugins: 3 });
+  const results = await Promise.allSettled([plugins.get("a"), plugins.get("c"), plugins.get("d")]);
+  assert.equal(results[0].status, "fulfilled");
+  assert.ok(results.filter((r) => r.status === "fulfilled").length <= 2);
+  assert.ok((await plugins.plugins()).length <= 3);
+  await plugins.close();
+});
