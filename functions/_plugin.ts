@@ -5,6 +5,16 @@ import { PLUGIN_NAME } from "../shared/function/plugin_name.ts";
 
 /** The database of the plugin named by the subject; a token that is no plugin name is an INVALID_SUBJECT. */
 export function subjectPlugin(ctx: RequestContext): Promise<Store> {
+  return ctx.plugin(subjectPluginName(ctx));
+}
+
+/** The same, only if the plugin has a database already (reads make none). */
+export function existingSubjectPlugin(ctx: RequestContext): Promise<Store | undefined> {
+  return ctx.existingPlugin(subjectPluginName(ctx));
+}
+
+/** The plugin the subject names; a token that is no plugin name is an INVALID_SUBJECT. */
+export function subjectPluginName(ctx: RequestContext): string {
   const plugin = ctx.params.plugin;
   if (!PLUGIN_NAME.test(plugin)) {
     throw new ServiceError(
@@ -14,5 +24,5 @@ export function subjectPlugin(ctx: RequestContext): Promise<Store> {
       "INVALID_SUBJECT",
     );
   }
-  return ctx.plugin(plugin);
+  return plugin;
 }

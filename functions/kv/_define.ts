@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { defineRequest, type RequestFunction, type Store } from "../../shared/function/define.ts";
 import { pluginName } from "../../shared/function/plugin_name.ts";
-import { subjectPlugin } from "../_plugin.ts";
+import { existingSubjectPlugin, subjectPlugin } from "../_plugin.ts";
 
 /** One key/value operation: its input fields (without the plugin), its reply's data, and its work. */
 export interface KvOperation<I extends z.ZodRawShape, D extends z.ZodObject> {
@@ -17,7 +17,19 @@ export interface KvOperation<I extends z.ZodRawShape, D extends z.ZodObject> {
   refine?: (input: z.output<z.ZodObject<I>>, ctx: z.RefinementCtx) => void;
   data: D;
   readOnly?: boolean;
+  /** Its reply for a plugin with no database yet: given, the operation makes none (reads, delete). */
+  absent?: z.input<D>;
   run(store: Store, input: z.output<z.ZodObject<I>>): Promise<z.input<D>>;
+}
+
+/** Runs `op` on the plugin's store, or answers its `absent` reply when the plugin has none and it makes none. */
+async function runOn<I extends z.ZodRawShape, D extends z.ZodObject>(
+  op: KvOperation<I, D>,
+  store: (create: boolean) => Promise<Store | undefined>,
+  input: z.output<z.ZodObject<I>>,
+): Promise<z.input<D>> {
+  const found = await store(op.absent === undefined);
+  return found ? await op.run(found, input) : structuredClone(op.absent!);
 }
 
 /** An operation, its types inferred from its input shape. */
@@ -42,7 +54,8 @@ export function payloadAddressed<I extends z.ZodRawShape, D extends z.ZodObject>
     output: z.object({ success: z.literal(true), data: op.data }),
     async handle(payload, ctx) {
       const { plugin_name, ...input } = payload as { plugin_name: string } & z.output<z.ZodObject<I>>;
-      const data = await op.run(await ctx.plugin(plugin_name), input as z.output<z.ZodObject<I>>);
+      const store = (create: boolean) => create ? ctx.plugin(plugin_name) : ctx.existingPlugin(plugin_name);
+      const data = await runOn(op, store, input as z.output<z.ZodObject<I>>);
       return { success: true as const, data };
     },
   });
@@ -59,7 +72,7 @@ export function subjectAddressed<I extends z.ZodRawShape, D extends z.ZodObject>
     input: inputOf(op.input, op.refine),
     output: op.data.extend({ success: z.literal(true), data: op.data }),
     async handle(input, ctx) {
-      const data = await op.run(await subjectPlugin(ctx), input);
+      const data = await runOn(op, (create) => create ? subjectPlugin(ctx) : existingSubjectPlugin(ctx), input);
       return { success: true as const, ...data, data };
     },
   });

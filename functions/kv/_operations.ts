@@ -51,6 +51,7 @@ export const GET = kvOperation({
     expires_at: Expiry.optional(),
   }),
   readOnly: true,
+  absent: { exists: false },
   run: (store, input) => getKey(store, input.key),
 });
 
@@ -58,6 +59,7 @@ export const DELETE = kvOperation({
   description: "Deletes a key; deleted:false when it was missing or expired",
   input: { key: Key },
   data: z.object({ deleted: z.boolean() }),
+  absent: { deleted: false },
   async run(store, input) {
     return { deleted: await deleteKey(store, input.key) };
   },
@@ -74,6 +76,7 @@ export const LIST = kvOperation({
   },
   data: z.object({ keys: z.array(z.string()), count: z.number().int(), truncated: z.boolean() }),
   readOnly: true,
+  absent: { keys: [], count: 0, truncated: false },
   run: (store, input) => listKeys(store, input),
 });
 
@@ -89,6 +92,7 @@ export const GET_MANY = kvOperation({
   input: { keys: z.array(Key).min(1).max(KEYS_PER_REPLY) },
   data: z.object({ values: z.record(z.string(), Value) }),
   readOnly: true,
+  absent: { values: {} },
   async run(store, input) {
     return { values: await getKeys(store, input.keys) };
   },

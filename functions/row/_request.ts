@@ -1,8 +1,8 @@
 /** What every row subject takes: its table, and Rosey's plugins' aliases for fields (`filter` for `filters`). */
 import { z } from "zod";
 import type { RequestContext, Store } from "../../shared/function/define.ts";
-import { subjectPlugin } from "../_plugin.ts";
-import { findTable, type Table, TableName } from "./_tables.ts";
+import { existingSubjectPlugin } from "../_plugin.ts";
+import { findTable, noTable, type Table, TableName } from "./_tables.ts";
 import { invalid } from "./_types.ts";
 
 export { TableName };
@@ -37,7 +37,9 @@ export function sortOf(input: Record<string, unknown>): unknown {
 
 /** The plugin's store and its table named in the input. */
 export async function tableOf(ctx: RequestContext, name: string): Promise<{ store: Store; table: Table }> {
-  const store = await subjectPlugin(ctx);
+  // A plugin that never wrote has no tables: nothing is made for it here.
+  const store = await existingSubjectPlugin(ctx);
+  if (!store) throw noTable(ctx.params.plugin, name);
   return { store, table: await findTable(store.db, ctx.params.plugin, name) };
 }
 

@@ -44,13 +44,16 @@ export function quote(name: string): string {
 /** The table `name` of the plugin, or NOT_FOUND. Rosey's migrations sometimes named it `<plugin>_<name>`. */
 export async function findTable(db: Sql, plugin: string, name: string): Promise<Table> {
   const table = await lookUp(db, plugin, name);
-  if (!table) {
-    throw new ServiceError(
-      404,
-      `No table "${name}": register it with row.${plugin}.schema.register, or create it in a migration`,
-    );
-  }
+  if (!table) throw noTable(plugin, name);
   return table;
+}
+
+/** NOT_FOUND for a table the plugin does not have, saying how to make it. */
+export function noTable(plugin: string, name: string): ServiceError {
+  return new ServiceError(
+    404,
+    `No table "${name}": register it with row.${plugin}.schema.register, or create it in a migration`,
+  );
 }
 
 async function lookUp(db: Sql, plugin: string, name: string): Promise<Table | undefined> {

@@ -62,6 +62,11 @@ export interface RequestContext extends FunctionContext, Store {
    * and none of the service's tables are in it. A name that is not a plugin name is a 400.
    */
   plugin(name: string): Promise<Store>;
+  /**
+   * The plugin's database if it has one, without making it: a read of a plugin that never wrote
+   * answers "nothing there" and leaves no file behind.
+   */
+  existingPlugin(name: string): Promise<Store | undefined>;
   /** The plugins that have a database, for administration. */
   plugins: PluginDirectory;
 }

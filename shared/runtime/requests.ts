@@ -8,10 +8,10 @@ import type { Database } from "../storage/db.ts";
 import type { Writer } from "../storage/writer.ts";
 import { decodeInput, validateInput } from "../function/decode.ts";
 import { ServiceError } from "../function/errors.ts";
-import type { FunctionSettings, RequestContext, RequestFunction } from "../function/define.ts";
+import type { FunctionSettings, RequestContext, RequestFunction, Store } from "../function/define.ts";
 import type { Logger } from "../log.ts";
 import type { IngestProgress } from "../ingest/progress.ts";
-import type { PluginDatabases } from "../storage/plugins.ts";
+import type { PluginDatabase, PluginDatabases } from "../storage/plugins.ts";
 
 /**
  * Longest wait of a request for the events received before it. Never reached in normal work: a flood
@@ -79,8 +79,11 @@ export class RequestRunner {
       write: (work, options) => writer.run(work, options),
       publish: (target, payload) => this.options.publish(target, payload),
       async plugin(name) {
-        const plugin = await plugins.get(name);
-        return { db: plugin.db.read, write: (work, options) => plugin.writer.run(work, options) };
+        return storeOf(await plugins.get(name));
+      },
+      async existingPlugin(name) {
+        const plugin = await plugins.existing(name);
+        return plugin && storeOf(plugin);
       },
       plugins: { list: () => plugins.plugins(), drop: (name) => plugins.drop(name) },
       subject,
@@ -119,4 +122,9 @@ export class RequestRunner {
       clearTimeout(timer);
     }
   }
+}
+
+/** A plugin's database as handlers see it: reads, and writes through its writer. */
+function storeOf(plugin: PluginDatabase): Store {
+  return { db: plugin.db.read, write: (work, options) => plugin.writer.run(work, options) };
 }

@@ -72,6 +72,16 @@ export class PluginDatabases {
     return open;
   }
 
+  /** The plugin's database if it has one (open, or a file), without making it. */
+  async existing(plugin: string): Promise<PluginDatabase | undefined> {
+    if (!PLUGIN_NAME.test(plugin)) return await this.get(plugin); // refused, naming it
+    if (this.#dropping.has(plugin) || this.#open.has(plugin)) return await this.get(plugin);
+    const folder = pluginFolder(this.options.config);
+    if (!folder) return undefined;
+    const exists = await Deno.stat(join(folder, `${plugin}.db`)).then(() => true, () => false);
+    return exists ? await this.get(plugin) : undefined;
+  }
+
   /** Names of the plugins whose database exists: open now, or a file in the plugins folder. */
   async plugins(): Promise<string[]> {
     const names = new Set(this.#open.keys());

@@ -204,3 +204,21 @@ Deno.test("the client's kv methods take the plugin name, over NATS and on the di
     await direct.close();
   }
 });
+
+Deno.test("reads of a plugin that never wrote answer 'nothing there' and make no database file", async () => {
+  await using dir = await tempDir();
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` });
+  assert.deepEqual((await kv(t, "ghost.get", { key: "k" })).data, { exists: false });
+  assert.deepEqual((await kv(t, "get", { plugin_name: "ghost", key: "k" })).data, { exists: false });
+  assert.deepEqual((await kv(t, "ghost.list", {})).data, { keys: [], count: 0, truncated: false });
+  assert.deepEqual((await kv(t, "ghost.get_many", { keys: ["k"] })).data, { values: {} });
+  assert.deepEqual((await kv(t, "ghost.delete", { key: "k" })).data, { deleted: false });
+  const search = await request(t.nc, "rosey.db.row.ghost.search", { table: "quotes" });
+  assert.equal(search.errorCode, "404");
+  assert.deepEqual((await request(t.nc, "rosey.db.row.ghost.schema.get", {})).data, { success: true, tables: [] });
+  await assert.rejects(Deno.stat(`${dir.path}/plugins/ghost.db`), Deno.errors.NotFound);
+  // The first write makes it.
+  await kv(t, "ghost.set", { key: "k", value: 1 });
+  assert.equal((await kv(t, "ghost.get", { key: "k" })).value, 1);
+  await Deno.stat(`${dir.path}/plugins/ghost.db`);
+});

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../../../shared/function/define.ts";
-import { subjectPlugin } from "../../../_plugin.ts";
+import { existingSubjectPlugin } from "../../../_plugin.ts";
 import { findTable, TableName } from "../../_tables.ts";
 import { FIELD_TYPES } from "../../_types.ts";
 
@@ -25,7 +25,8 @@ export default defineRequest({
   input: z.object({ table: TableName.optional() }),
   output: z.object({ success: z.literal(true), tables: z.array(TableSchema) }),
   async handle({ table }, ctx) {
-    const store = await subjectPlugin(ctx);
+    const store = await existingSubjectPlugin(ctx);
+    if (!store) return { success: true as const, tables: [] };
     const names = table !== undefined ? [table] : (await store.db.query<{ name: string }>(
       `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_rosey\\_%' ESCAPE '\\'
          AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`,
