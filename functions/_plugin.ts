@@ -1,5 +1,6 @@
 /** The plugin a `[plugin]` subject names (`rosey.db.kv.quote-db.get`), and its own database. */
 import type { RequestContext, Store } from "../shared/function/define.ts";
+import type { Sql } from "../shared/function/sql.ts";
 import { ServiceError } from "../shared/function/errors.ts";
 import { PLUGIN_NAME } from "../shared/function/plugin_name.ts";
 
@@ -25,4 +26,13 @@ export function subjectPluginName(ctx: RequestContext): string {
     );
   }
   return plugin;
+}
+
+/** The names of a plugin database's own tables: neither the service's (`_rosey_`) nor SQLite's. */
+export async function pluginTableNames(db: Sql): Promise<string[]> {
+  const rows = await db.query<{ name: string }>(
+    `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_rosey\\_%' ESCAPE '\\'
+       AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`,
+  );
+  return rows.map((row) => row.name);
 }

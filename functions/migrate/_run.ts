@@ -6,9 +6,8 @@
  */
 import type { RequestContext, Store } from "../../shared/function/define.ts";
 import { type RoseyErrorCode, ServiceError } from "../../shared/function/errors.ts";
-import { PLUGIN_NAME } from "../../shared/function/plugin_name.ts";
 import type { Sql } from "../../shared/function/sql.ts";
-import { subjectPlugin } from "../_plugin.ts";
+import { subjectPlugin, subjectPluginName } from "../_plugin.ts";
 import { type MigrationFile, type MigrationFiles, migrationFiles, pluginsDir } from "./_files.ts";
 import { type MigrationLock, renewLock } from "./_lock.ts";
 import { recordApplied, recordRolledBack, type RunMigration } from "./_records.ts";
@@ -21,8 +20,7 @@ export interface PluginMigrations extends MigrationFiles {
 
 /** Reads the plugin's migration files and opens its database: INVALID_SUBJECT, then NOT_CONFIGURED, come first. */
 export async function openMigrations(ctx: RequestContext): Promise<PluginMigrations> {
-  const plugin = ctx.params.plugin;
-  if (!PLUGIN_NAME.test(plugin)) await subjectPlugin(ctx); // throws INVALID_SUBJECT, opens nothing
+  const plugin = subjectPluginName(ctx);
   const { files, ignored } = await migrationFiles(await pluginsDir(ctx.config), plugin);
   return { plugin, store: await subjectPlugin(ctx), files, ignored };
 }

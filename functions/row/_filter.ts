@@ -4,7 +4,7 @@
  * field all hold; `$and $or $not` nest; every key of a filter object holds (none is dropped).
  * Field names are looked up in the table's columns, values encoded as the column stores them.
  */
-import { type Field, invalid, type SqlValue, storedTime } from "./_types.ts";
+import { type Field, invalid, isObject, type SqlValue, storedTime } from "./_types.ts";
 import { quote, type Table } from "./_tables.ts";
 
 /** A compiled condition: SQL with `?` placeholders and their values. */
@@ -146,8 +146,4 @@ function join(parts: Condition[], glue: "AND" | "OR"): Condition {
   if (parts.length === 0) return { sql: "1", args: [] };
   if (parts.length === 1) return parts[0];
   return { sql: parts.map((part) => `(${part.sql})`).join(` ${glue} `), args: parts.flatMap((part) => part.args) };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -139,3 +139,8 @@ function kindOf(value: unknown): string {
   if (typeof value === "number") return Number.isInteger(value) ? `the integer ${value}` : `the number ${value}`;
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
+
+/** A JSON object, not an array or null. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -3,7 +3,7 @@
  * $max $min` per field (`{score: {$inc: 1}}`, or operator first, `{$inc: {score: 1}}`), all in one
  * UPDATE statement, so two concurrent `$inc` of 1 add 2.
  */
-import { encodeValue, type Field, invalid, type SqlValue } from "./_types.ts";
+import { encodeValue, type Field, invalid, isObject, type SqlValue } from "./_types.ts";
 import { quote, type Table } from "./_tables.ts";
 import type { Condition } from "./_filter.ts";
 
@@ -101,8 +101,4 @@ function numeric(field: Field, value: unknown, path: string): SqlValue {
     throw invalid(path, `"${field.name}" is ${field.type}: arithmetic needs an integer or float field`);
   }
   return encodeValue({ ...field, required: true }, value);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -204,10 +204,8 @@ export class PluginDatabases {
 
 /** Deletes the plugin's expired keys (README "Plugin storage": reads skip them before). */
 async function sweepExpired({ writer }: PluginDatabase): Promise<number> {
-  const rows = await writer.run((tx) =>
-    tx.query("DELETE FROM _rosey_kv WHERE expires_at <= ? RETURNING 1", [Date.now()])
-  );
-  return rows.length;
+  const { changes } = await writer.run((tx) => tx.run("DELETE FROM _rosey_kv WHERE expires_at <= ?", [Date.now()]));
+  return changes;
 }
 
 /** The folder of plugin database files: `plugins/` beside the service's database file, if it is one. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../../shared/function/define.ts";
+import { pluginTableNames } from "../../_plugin.ts";
 
 const Plugin = z.object({
   plugin: z.string(),
@@ -25,12 +26,9 @@ export default defineRequest({
         "SELECT count(*) AS keys FROM _rosey_kv WHERE expires_at IS NULL OR expires_at > ?",
         [Date.now()],
       );
-      const names = await db.query<{ name: string }>(
-        `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_rosey\\_%' ESCAPE '\\'
-           AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`,
-      );
+      const names = await pluginTableNames(db);
       const tables = [];
-      for (const { name } of names) {
+      for (const name of names) {
         // The name comes from the database's own schema, quoted.
         const [{ rows }] = await db.query<{ rows: number }>(
           `SELECT count(*) AS rows FROM "${name.replaceAll('"', '""')}"`,

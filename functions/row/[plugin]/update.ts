@@ -35,16 +35,20 @@ export default defineRequest({
       throw missing("data", "is missing: give data or operations");
     }
     const set = compileUpdate(table, input.data, operations);
-    if (table.managed) set.sql += `, "updated_at" = '${storedNow()}'`;
+    if (table.managed) {
+      set.sql += `, "updated_at" = ?`;
+      set.args.push(storedNow());
+    }
     let where: Condition;
     if (input.id !== undefined) where = { sql: `${table.id} = ?`, args: [input.id] };
     else if (filters !== undefined) where = compileFilter(table, filters);
     else throw missing("id", "is missing: give id or filters");
+    const update = `UPDATE ${table.sql} SET ${set.sql} WHERE ${where.sql}`;
+    const args = [...set.args, ...where.args];
     const updated = await store.write(async (tx) => {
-      const rows = await constrained(tx.query<{ over: number }>(
-        `UPDATE ${table.sql} SET ${set.sql} WHERE ${where.sql} RETURNING (${set.overflow}) AS over`,
-        [...set.args, ...where.args],
-      ));
+      // Rows are read back only when integer arithmetic could pass ±2^53.
+      if (set.overflow === "0") return (await constrained(tx.run(update, args))).changes;
+      const rows = await constrained(tx.query<{ over: number }>(`${update} RETURNING (${set.overflow}) AS over`, args));
       if (rows.some((row) => row.over)) {
         throw new ServiceError(409, "An integer would pass ±2^53 (9007199254740991): nothing was updated");
       }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRequest } from "../../../../shared/function/define.ts";
-import { existingSubjectPlugin } from "../../../_plugin.ts";
+import { existingSubjectPlugin, pluginTableNames } from "../../../_plugin.ts";
 import { findTable, TableName } from "../../_tables.ts";
 import { FIELD_TYPES } from "../../_types.ts";
 
@@ -27,10 +27,7 @@ export default defineRequest({
   async handle({ table }, ctx) {
     const store = await existingSubjectPlugin(ctx);
     if (!store) return { success: true as const, tables: [] };
-    const names = table !== undefined ? [table] : (await store.db.query<{ name: string }>(
-      `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_rosey\\_%' ESCAPE '\\'
-         AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`,
-    )).map((row) => row.name);
+    const names = table !== undefined ? [table] : await pluginTableNames(store.db);
     const tables = [];
     for (const name of names) {
       const found = await findTable(store.db, ctx.params.plugin, name).catch(() => undefined);
