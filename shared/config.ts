@@ -1,6 +1,6 @@
 /** Configuration: one zod schema over environment variables and CLI flags. */
 import { z } from "zod";
-import { databaseUrlProblem, natsUrlProblem, redactUrl } from "./config/checks.ts";
+import { databaseUrlProblem, natsUrlProblem, pluginsUrlProblem, redactUrl } from "./config/checks.ts";
 import type { FunctionSettings } from "./function/define.ts";
 import { LOG_LEVELS } from "./log.ts";
 import { parseRetention, RETENTION_DEFAULT } from "./config/retention.ts";
@@ -93,6 +93,9 @@ export const ConfigSchema = z.object({
   ),
   PLUGINS_DIR: optionalText.describe(
     "Folder of the plugins' migration files, <plugin>/migrations/NNN_name.sql (migrate.<plugin>.* answer NOT_CONFIGURED without it)",
+  ),
+  PLUGINS_DATABASE_URL: optionalText.pipe(z.string().superRefine(refuse(pluginsUrlProblem)).optional()).describe(
+    "Where each plugin's database is, {plugin} standing for its name: file:<folder>/{plugin}.db or libsql://rosey-{plugin}-<org>.turso.io (remote ones use DATABASE_AUTH_TOKEN); default plugins/<plugin>.db beside a database file, in memory beside :memory:",
   ),
 });
 

@@ -17,6 +17,8 @@ const MAX_SETTINGS = 30;
  */
 const FEATURE_SETTINGS: Record<string, string> = {
   PLUGINS_DIR: "where plugins' migration files live is the operator's layout; nothing could guess it",
+  PLUGINS_DATABASE_URL:
+    "a remote service database leaves plugin databases no place of their own; only the operator knows their URLs",
 };
 /** What a function file may not reach, directly or through anything it imports: transports and core internals. */
 const FORBIDDEN_PATHS = ["shared/nats/", "shared/http/", "shared/runtime/", "shared/ingest/", "shared/storage/writer"];

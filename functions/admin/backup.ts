@@ -13,6 +13,8 @@ export default defineRequest({
     size_bytes: z.number(),
     /** Each plugin's copy, in the folder `<file without .db>.plugins/`. */
     plugins: z.array(z.object({ plugin: z.string(), file: z.string(), size_bytes: z.number() })),
+    /** "remote": the plugins' databases are on the server PLUGINS_DATABASE_URL names, which backs them up. */
+    plugin_databases: z.enum(["copied", "remote"]),
     removed: z.array(z.string()),
     took_ms: z.number(),
   }),
@@ -28,7 +30,7 @@ export default defineRequest({
     // Measured now: a newer backup running beside this one may remove this copy as old.
     const { size } = await Deno.stat(file);
     const plugins = [];
-    const names = await ctx.plugins.list();
+    const names = ctx.plugins.remote ? [] : await ctx.plugins.list();
     if (names.length > 0) await Deno.mkdir(pluginsFolder(file));
     for (const plugin of names) {
       const copy = `${pluginsFolder(file)}/${plugin}.db`;
@@ -53,6 +55,7 @@ export default defineRequest({
       file,
       size_bytes: size,
       plugins,
+      plugin_databases: ctx.plugins.remote ? "remote" : "copied",
       removed,
       took_ms: Math.round(performance.now() - started),
     };

@@ -9,7 +9,8 @@ import { PLUGIN_NAME } from "../function/plugin_name.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { openDatabase } from "../storage/db.ts";
 import { loadMigrations, migrate } from "../storage/migrate.ts";
-import { PluginDatabases, pluginDatabaseUrl, pluginFolder } from "../storage/plugins.ts";
+import { PluginDatabases } from "../storage/plugins.ts";
+import { type PluginFiles, pluginPlaces } from "../storage/plugin_places.ts";
 import { tablesMadeByFiles } from "./import_rosey/owners.ts";
 import { planImport } from "./import_rosey/plan.ts";
 import { formatReport, type ImportReport, pluginReport } from "./import_rosey/report.ts";
@@ -40,8 +41,11 @@ export async function importRosey(
 ): Promise<ImportReport> {
   const config = loadConfig(env);
   const log = createLogger({ level: config.LOG_LEVEL === "DEBUG" ? "DEBUG" : "WARNING", format: config.LOG_FORMAT });
-  if (!pluginFolder(config)) {
-    throw new Error("Plugin databases are files beside the service's database: DATABASE_URL names no file");
+  const places = pluginPlaces(config);
+  if (places.kind !== "files") {
+    throw new Error(
+      "The import writes plugin databases that are files: DATABASE_URL names no file, or PLUGINS_DATABASE_URL no file:",
+    );
   }
   const source = await RoseySource.open(file);
   let plan;
@@ -60,19 +64,21 @@ export async function importRosey(
   }
   const problems = [...plan.problems];
   for (const plugin of plan.plugins) {
-    const held = await heldBefore(config, plugin.plugin, log);
+    const held = await heldBefore(config, places.files, plugin.plugin, log);
     if (held.length > 0) {
-      problems.push(`${databasePath(config, plugin.plugin)} already holds data (${held.join("; ")})`);
+      problems.push(`${places.files.path(plugin.plugin)} already holds data (${held.join("; ")})`);
     }
   }
   if (problems.length > 0) throw new AggregateError(problems.map((p) => new Error(p)), "Nothing was imported");
 
-  const target = options.dryRun ? { ...config, DATABASE_URL: ":memory:", DATABASE_PATH: undefined } : config;
+  const target = options.dryRun
+    ? { ...config, DATABASE_URL: ":memory:", DATABASE_PATH: undefined, PLUGINS_DATABASE_URL: undefined }
+    : config;
   const databases = new PluginDatabases({ config: { ...target, DATABASE_SYNC_URL: undefined }, log });
   const report: ImportReport = { file, dryRun: options.dryRun ?? false, plugins: [], left: plan.left };
   try {
     for (const plugin of plan.plugins) {
-      const database = databasePath(config, plugin.plugin);
+      const database = places.files.path(plugin.plugin);
       try {
         const { writer } = await databases.get(plugin.plugin);
         const written = await writer.run((tx) => writePlugin(tx, plugin, database));
@@ -94,14 +100,9 @@ export async function importRosey(
   return report;
 }
 
-/** Where the plugin's database file is. */
-function databasePath(config: Config, plugin: string): string {
-  return pluginDatabaseUrl(config, plugin).replace(/^file:/, "");
-}
-
 /** What the plugin's database file holds already; nothing when there is no file (none is made here). */
-async function heldBefore(config: Config, plugin: string, log: Logger): Promise<string[]> {
-  const path = databasePath(config, plugin);
+async function heldBefore(config: Config, files: PluginFiles, plugin: string, log: Logger): Promise<string[]> {
+  const path = files.path(plugin);
   try {
     await Deno.stat(path);
   } catch (error) {

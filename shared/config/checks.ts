@@ -3,12 +3,44 @@
  * written, a credentials file that cannot be read. Each is reported as one line naming the setting,
  * the value and what to do, so that start-up stops with exit status 2 instead of retrying for ever.
  */
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import type { Config } from "../config.ts";
 
 const DATABASE_URL_FORMS = "use file:<path>, :memory:, libsql://<host> or https://<host>";
 const REMOTE_DATABASE_SCHEMES = ["libsql:", "http:", "https:", "ws:", "wss:"];
 const NATS_SCHEMES = ["nats:", "tls:"];
+
+/** The placeholder of PLUGINS_DATABASE_URL that each plugin's name replaces. */
+export const PLUGIN_PLACEHOLDER = "{plugin}";
+
+/**
+ * Why PLUGINS_DATABASE_URL cannot name plugin databases, or undefined when it can: `{plugin}` once,
+ * in a file's name (so the folder lists the plugins) or anywhere in a remote URL.
+ */
+export function pluginsUrlProblem(template: string): string | undefined {
+  const count = template.split(PLUGIN_PLACEHOLDER).length - 1;
+  if (count !== 1) return `must hold ${PLUGIN_PLACEHOLDER} once, where each plugin's name goes (found ${count})`;
+  if (template.startsWith("file:")) {
+    const name = basename(template.slice("file:".length));
+    if (!name.includes(PLUGIN_PLACEHOLDER)) return `${PLUGIN_PLACEHOLDER} must be in the file's name, not a folder`;
+    // The WAL and shared-memory files beside a database must not read as plugins of their own.
+    if (name.endsWith(PLUGIN_PLACEHOLDER)) {
+      return `end the file's name after ${PLUGIN_PLACEHOLDER}, as in ${PLUGIN_PLACEHOLDER}.db`;
+    }
+    return undefined;
+  }
+  const forms = `use file:<folder>/<name with ${PLUGIN_PLACEHOLDER}> or libsql://<host with ${PLUGIN_PLACEHOLDER}>`;
+  const hosts = ["a", "b"].map((plugin) => {
+    const url = template.replace(PLUGIN_PLACEHOLDER, plugin);
+    return databaseUrlProblem(url) || url.startsWith("file:") ? undefined : new URL(url).host;
+  });
+  if (!hosts[0]) return forms;
+  // libSQL clients send every request to the host's own path: a name elsewhere would give all plugins one database.
+  if (hosts[0] === hosts[1]) {
+    return `${PLUGIN_PLACEHOLDER} must be in the host name, where it names a database of its own`;
+  }
+  return undefined;
+}
 
 /** Why `url` cannot be a libSQL database URL, or undefined when it can. */
 export function databaseUrlProblem(url: string): string | undefined {

@@ -14,6 +14,8 @@ export interface FunctionSettings {
   readonly BACKUP_DIR: string;
   /** Folder of the plugins' migration files (`<plugin>/migrations/NNN_name.sql`), if configured. */
   readonly PLUGINS_DIR?: string;
+  /** Days without a change after which maintenance moves a conversation to cold storage; absent: never. */
+  readonly CONVERSATION_ARCHIVE_DAYS?: number;
 }
 
 /** What every handler receives besides its input. */
@@ -77,6 +79,8 @@ export interface PluginDirectory {
   list(): Promise<string[]>;
   /** Closes and deletes the plugin's database; whether there was one. */
   drop(name: string): Promise<boolean>;
+  /** Whether plugin databases live on a remote server (PLUGINS_DATABASE_URL), which keeps and backs them up. */
+  readonly remote: boolean;
 }
 
 const brand = Symbol.for("rosey-db.function");

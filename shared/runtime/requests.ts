@@ -85,7 +85,7 @@ export class RequestRunner {
         const plugin = await plugins.existing(name);
         return plugin && storeOf(plugin);
       },
-      plugins: { list: () => plugins.plugins(), drop: (name) => plugins.drop(name) },
+      plugins: { list: () => plugins.plugins(), drop: (name) => plugins.drop(name), remote: plugins.remote },
       subject,
       params,
       replyBytes: replyBytes ?? Number.MAX_SAFE_INTEGER,

@@ -3,12 +3,13 @@
  * database, opened on first use, so that nothing a plugin sends can reach the service's tables or
  * another plugin's data. Each has its own writer, as every database has one.
  */
-import { dirname, join } from "node:path";
-import { type Config, databaseUrl, withoutCredentials } from "../config.ts";
+import { type Config, withoutCredentials } from "../config.ts";
+import { redactUrl } from "../config/checks.ts";
 import { ServiceError } from "../function/errors.ts";
 import { PLUGIN_NAME } from "../function/plugin_name.ts";
 import type { Logger } from "../log.ts";
-import { type Database, databaseMode, openDatabase } from "./db.ts";
+import { type Database, openDatabase } from "./db.ts";
+import { pluginPlaces } from "./plugin_places.ts";
 import { loadMigrations, migrate, type MigrationsTable } from "./migrate.ts";
 import { Writer } from "./writer.ts";
 
@@ -52,6 +53,11 @@ export class PluginDatabases {
 
   constructor(readonly options: PluginDatabasesOptions) {}
 
+  /** Whether the plugins' databases are on a remote server: they are neither listed nor deleted here. */
+  get remote(): boolean {
+    return pluginPlaces(this.options.config).kind === "remote";
+  }
+
   /** The plugin's database; a name that is not a plugin name is a VALIDATION_ERROR naming it. */
   get(plugin: string): Promise<PluginDatabase> {
     if (!PLUGIN_NAME.test(plugin)) {
@@ -72,25 +78,29 @@ export class PluginDatabases {
     return open;
   }
 
-  /** The plugin's database if it has one (open, or a file), without making it. */
+  /**
+   * The plugin's database if it has one (open, or a file), without making a file. A remote one is
+   * opened: only its server knows whether it exists.
+   */
   async existing(plugin: string): Promise<PluginDatabase | undefined> {
     if (!PLUGIN_NAME.test(plugin)) return await this.get(plugin); // refused, naming it
     if (this.#dropping.has(plugin) || this.#open.has(plugin)) return await this.get(plugin);
-    const folder = pluginFolder(this.options.config);
-    if (!folder) return undefined;
-    const exists = await Deno.stat(join(folder, `${plugin}.db`)).then(() => true, () => false);
+    const places = pluginPlaces(this.options.config);
+    if (places.kind === "remote") return await this.get(plugin);
+    if (places.kind === "memory") return undefined;
+    const exists = await Deno.stat(places.files.path(plugin)).then(() => true, () => false);
     return exists ? await this.get(plugin) : undefined;
   }
 
-  /** Names of the plugins whose database exists: open now, or a file in the plugins folder. */
+  /** Names of the plugins whose database exists: open now, or a file in the plugins' folder. */
   async plugins(): Promise<string[]> {
     const names = new Set(this.#open.keys());
-    const folder = pluginFolder(this.options.config);
-    if (folder) {
+    const places = pluginPlaces(this.options.config);
+    if (places.kind === "files") {
       try {
-        for await (const entry of Deno.readDir(folder)) {
-          const name = entry.name.replace(/\.db$/, "");
-          if (entry.isFile && entry.name.endsWith(".db") && PLUGIN_NAME.test(name)) names.add(name);
+        for await (const entry of Deno.readDir(places.files.folder)) {
+          const plugin = places.files.pluginOf(entry.name);
+          if (entry.isFile && plugin) names.add(plugin);
         }
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -115,10 +125,19 @@ export class PluginDatabases {
   /**
    * Closes the plugin's database and deletes its file (with its WAL and shared-memory files); whether
    * there was one. Requests that opened it before keep a closed store and fail; later ones start anew.
+   * A remote database is deleted on its server, not here: CONFLICT saying so.
    */
   drop(plugin: string): Promise<boolean> {
     if (!PLUGIN_NAME.test(plugin)) {
       return Promise.reject(new ServiceError(400, `plugin: "${plugin}" is not a plugin name (${PLUGIN_NAME.source})`));
+    }
+    if (this.remote) {
+      return Promise.reject(
+        new ServiceError(
+          409,
+          `plugin "${plugin}" has a remote database (PLUGINS_DATABASE_URL): delete it on its server, which keeps it`,
+        ),
+      );
     }
     // A request arriving meanwhile waits, rather than open the files about to be deleted.
     const dropping = this.#dropping.get(plugin) ?? this.#drop(plugin).finally(() => this.#dropping.delete(plugin));
@@ -134,12 +153,12 @@ export class PluginDatabases {
       await opened.writer.settled();
       opened.db.close();
     }
-    const folder = pluginFolder(this.options.config);
-    if (!folder) return opened !== undefined;
+    const places = pluginPlaces(this.options.config);
+    if (places.kind !== "files") return opened !== undefined;
     let removed = false;
     for (const suffix of ["", "-wal", "-shm"]) {
       try {
-        await Deno.remove(join(folder, `${plugin}.db${suffix}`));
+        await Deno.remove(`${places.files.path(plugin)}${suffix}`);
         removed ||= suffix === "";
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -176,22 +195,28 @@ export class PluginDatabases {
 
   async #openPlugin(plugin: string): Promise<PluginDatabase> {
     const { config, log, onBusyRetry } = this.options;
-    const url = pluginDatabaseUrl(config, plugin);
+    const url = pluginPlaces(config).url(plugin);
     await this.#roomFor(plugin, url);
-    const db = await openDatabase(
-      { ...config, DATABASE_URL: url, DATABASE_PATH: undefined, DATABASE_SYNC_URL: undefined },
-      log,
-      { onBusyRetry },
-    );
-    // Handlers run inside the writer: no credential reaches them.
-    const opened = { plugin, db, writer: new Writer(db, { config: withoutCredentials(config), log, onBusyRetry }) };
+    let db: Database | undefined;
+    let opened: PluginDatabase;
     try {
+      db = await openDatabase(
+        { ...config, DATABASE_URL: url, DATABASE_PATH: undefined, DATABASE_SYNC_URL: undefined },
+        log,
+        { onBusyRetry },
+      );
+      // Handlers run inside the writer: no credential reaches them.
+      opened = { plugin, db, writer: new Writer(db, { config: withoutCredentials(config), log, onBusyRetry }) };
       await migrate(db, await loadMigrations(BASE_MIGRATIONS), log, BASE_MIGRATIONS_TABLE);
       // What expired while the plugin was not in use goes now, the rest with the periodic sweep.
       await sweepExpired(opened);
     } catch (error) {
-      db.close();
-      throw error;
+      db?.close();
+      if (error instanceof ServiceError) throw error;
+      // A remote database refusing or out of reach, a file that cannot be made: the next request tries again.
+      const reason = redactUrl((error as Error).message);
+      log.warn("Opening a plugin database failed", { plugin, error: reason });
+      throw new ServiceError(503, `The database of plugin "${plugin}" could not be opened: ${reason}`);
     }
     log.info("Plugin database open", { plugin, mode: db.mode });
     this.#sweeping ??= setInterval(() => {
@@ -206,28 +231,4 @@ export class PluginDatabases {
 async function sweepExpired({ writer }: PluginDatabase): Promise<number> {
   const { changes } = await writer.run((tx) => tx.run("DELETE FROM _rosey_kv WHERE expires_at <= ?", [Date.now()]));
   return changes;
-}
-
-/** The folder of plugin database files: `plugins/` beside the service's database file, if it is one. */
-export function pluginFolder(config: Config): string | undefined {
-  const url = databaseUrl(config);
-  const mode = databaseMode(url, config.DATABASE_SYNC_URL);
-  if (mode !== "file" && mode !== "replica") return undefined;
-  return join(dirname(url.replace(/^file:(\/\/)?/, "")), "plugins");
-}
-
-/**
- * The URL of a plugin's database: a file in {@linkcode pluginFolder}, or a database in memory of its
- * own when the service's is in memory. A remote service database has no place for plugin files.
- */
-export function pluginDatabaseUrl(config: Config, plugin: string): string {
-  const folder = pluginFolder(config);
-  if (folder) return `file:${join(folder, `${plugin}.db`)}`;
-  if (databaseMode(databaseUrl(config)) === "memory") return ":memory:";
-  throw new ServiceError(
-    503,
-    "Plugin storage needs a local database file: DATABASE_URL names a remote database",
-    [],
-    "NOT_CONFIGURED",
-  );
 }

@@ -17,8 +17,9 @@ Deno.test("rosey.db.admin.backup copies each plugin's database beside the servic
   });
   await ask(t, "kv.quote-db.set", { key: "total", value: 42 });
   await ask(t, "kv.trivia.set", { key: "round", value: 7 });
-  const first = await ask<Backup>(t, "admin.backup");
+  const first = await ask<Backup & { plugin_databases: string }>(t, "admin.backup");
   assert.deepEqual(first.plugins.map((p) => p.plugin), ["quote-db", "trivia"]);
+  assert.equal(first.plugin_databases, "copied");
   for (const { plugin, file } of first.plugins) {
     assert.equal(file, `${first.file.replace(/\.db$/, ".plugins")}/${plugin}.db`);
     const copy = createClient({ url: `file:${file}` });

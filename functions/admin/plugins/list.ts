@@ -11,7 +11,8 @@ const Plugin = z.object({
 });
 
 export default defineRequest({
-  description: "The plugins that have a database: size, key count, and each table's row count",
+  description:
+    "The plugins that have a database (with remote ones, those opened since start-up): size, key count, and each table's row count",
   readOnly: true,
   input: z.object({}),
   output: z.object({ plugins: z.array(Plugin) }),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../../shared/config.ts";
 import { silentLogger } from "../../../shared/log.ts";
 import { ServiceError } from "../../../shared/function/errors.ts";
-import { PluginDatabases, pluginDatabaseUrl } from "../../../shared/storage/plugins.ts";
+import { PluginDatabases } from "../../../shared/storage/plugins.ts";
 import { tempDir } from "../../_helpers.ts";
 
 Deno.test("PluginDatabases opens each plugin's own file in plugins/ beside the service's database, once", async () => {
@@ -39,14 +39,6 @@ Deno.test("PluginDatabases refuses a name that is not a plugin name before it re
     }, JSON.stringify(name));
   }
   await plugins.close();
-});
-
-Deno.test("PluginDatabases: a memory service database gives each plugin a memory database; a remote one gives none", () => {
-  assert.equal(pluginDatabaseUrl(loadConfig({ DATABASE_URL: ":memory:" }), "p"), ":memory:");
-  assert.throws(
-    () => pluginDatabaseUrl(loadConfig({ DATABASE_URL: "libsql://db.example.com" }), "p"),
-    (error: unknown) => error instanceof ServiceError && error.roseyCode === "NOT_CONFIGURED",
-  );
 });
 
 Deno.test("PluginDatabases.sweep deletes expired keys and keeps the rest; opening sweeps too", async () => {
