@@ -15,6 +15,17 @@ export const Cursor = z.string()
   .regex(/^\d{1,16}$/, { error: CURSOR_ERROR, abort: true })
   .refine((cursor) => Number.isSafeInteger(Number(cursor)), CURSOR_ERROR);
 
+/** Most bytes of a conversation's metadata as JSON: tags and settings, not documents. */
+export const METADATA_MAX_BYTES = 16 * 1024;
+
+/** A conversation's metadata as a caller sends it (conversation.create, conversation.update). */
+export function metadataInput<T extends z.ZodType>(value: T) {
+  return z.record(z.string().min(1).max(200), value).refine(
+    (metadata) => new TextEncoder().encode(JSON.stringify(metadata)).length <= METADATA_MAX_BYTES,
+    `must take at most ${METADATA_MAX_BYTES} bytes as JSON`,
+  );
+}
+
 export const Conversation = z.object({
   id: z.string(),
   user_id: z.string(),
@@ -25,6 +36,10 @@ export const Conversation = z.object({
   updated_at: z.number(),
   last_message_at: z.number().nullable(),
   archived_at: z.number().nullable(),
+  /** Free-form tags of the caller's (conversation.update merges into them; conversation.list filters by them). */
+  metadata: z.record(z.string(), z.unknown()),
+  /** Where conversation.fork copied it from, or null. */
+  forked_from: z.object({ conversation_id: z.string(), message_id: z.string() }).nullable(),
 });
 export type Conversation = z.infer<typeof Conversation>;
 
@@ -38,7 +53,7 @@ export const Message = z.object({
 });
 
 export const CONVERSATION_COLUMNS =
-  "id, user_id, title, status, message_count, created_at, updated_at, last_message_at, archived_at";
+  "id, user_id, title, status, message_count, created_at, updated_at, last_message_at, archived_at, metadata, forked_from_conversation_id, forked_from_message_id";
 export const MESSAGE_COLUMNS = "id, conversation_id, role, content, metadata, created_at";
 
 /** A message row with its metadata parsed back into an object. */
@@ -46,13 +61,40 @@ export function messageOf(row: Record<string, unknown>): z.infer<typeof Message>
   return { ...(row as z.infer<typeof Message>), metadata: JSON.parse(row.metadata as string) };
 }
 
-/** The conversation, or a 404 naming it; DELETED ones only when `includeDeleted`. */
+/** A conversation row (of {@linkcode CONVERSATION_COLUMNS}) as the wire shape: metadata parsed, the fork origin nested. */
+export function conversationOf(row: Record<string, unknown>): Conversation {
+  // Field by field: a row read by `first` carries the driver's own `_metadata` beside the columns.
+  const r = row as Record<string, never>;
+  return {
+    id: r.id,
+    user_id: r.user_id,
+    title: r.title,
+    status: r.status,
+    message_count: r.message_count,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    last_message_at: r.last_message_at,
+    archived_at: r.archived_at,
+    metadata: JSON.parse(r.metadata ?? "{}"),
+    forked_from: r.forked_from_conversation_id
+      ? { conversation_id: r.forked_from_conversation_id, message_id: r.forked_from_message_id }
+      : null,
+  };
+}
+
+/**
+ * The conversation, or a 404 naming it; DELETED ones only when `includeDeleted`. One moved to cold
+ * storage is a 404 that says so (conversation.restore brings it back).
+ */
 export async function requireConversation(db: Sql, id: string, includeDeleted = false): Promise<Conversation> {
-  const [row] = await db.query<Conversation>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`, [id]);
+  const row = await db.first(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`, [id]);
   if (!row || (row.status === "DELETED" && !includeDeleted)) {
+    if (!row && await db.first("SELECT 1 FROM conversation_cold WHERE conversation_id = ?", [id])) {
+      throw new ServiceError(404, `Conversation "${id}" is in cold storage: conversation.restore brings it back`);
+    }
     throw new ServiceError(404, `Unknown conversation: "${id}"`);
   }
-  return { ...row };
+  return conversationOf(row);
 }
 
 /** The next value of the activity counter (inside the write transaction). */

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { id, text } from "../../shared/function/text.ts";
 import { defineRequest } from "../../shared/function/define.ts";
-import { Conversation, nextActivity, nowSeconds, writeConversation } from "./_model.ts";
+import { Conversation, metadataInput, nextActivity, nowSeconds, writeConversation } from "./_model.ts";
 
 export default defineRequest({
   description: "Start a conversation for a user",
   input: z.object({
     user_id: id().trim().min(1, "must not be empty").max(200),
     title: text().max(500).optional(),
+    metadata: metadataInput(z.unknown()).default({}),
   }),
   output: Conversation,
   handle(input, ctx) {
@@ -22,12 +23,22 @@ export default defineRequest({
       updated_at: now,
       last_message_at: null,
       archived_at: null,
+      metadata: input.metadata,
+      forked_from: null,
     };
     return writeConversation(ctx, async (tx) => {
       await tx.run(
-        `INSERT INTO conversations (id, user_id, title, status, message_count, created_at, updated_at, activity)
-          VALUES (?, ?, ?, 'ACTIVE', 0, ?, ?, ?)`,
-        [conversation.id, conversation.user_id, conversation.title, now, now, await nextActivity(tx)],
+        `INSERT INTO conversations (id, user_id, title, status, message_count, created_at, updated_at, activity, metadata)
+          VALUES (?, ?, ?, 'ACTIVE', 0, ?, ?, ?, ?)`,
+        [
+          conversation.id,
+          conversation.user_id,
+          conversation.title,
+          now,
+          now,
+          await nextActivity(tx),
+          JSON.stringify(input.metadata),
+        ],
       );
       return conversation;
     });

@@ -13,9 +13,11 @@ import adminPluginsDrop from "../../functions/admin/plugins/drop.ts";
 import adminPluginsList from "../../functions/admin/plugins/list.ts";
 import conversationArchive from "../../functions/conversation/archive.ts";
 import conversationClose from "../../functions/conversation/close.ts";
+import conversationContext from "../../functions/conversation/context.ts";
 import conversationCreate from "../../functions/conversation/create.ts";
 import conversationDelete from "../../functions/conversation/delete.ts";
 import conversationExport from "../../functions/conversation/export.ts";
+import conversationFork from "../../functions/conversation/fork.ts";
 import conversationGet from "../../functions/conversation/get.ts";
 import conversationList from "../../functions/conversation/list.ts";
 import conversationMessageByRequest from "../../functions/conversation/message/by_request.ts";
@@ -25,7 +27,10 @@ import conversationMessageLast from "../../functions/conversation/message/last.t
 import conversationMessageList from "../../functions/conversation/message/list.ts";
 import conversationMessageSave from "../../functions/conversation/message/save.ts";
 import conversationMessageSearch from "../../functions/conversation/message/search.ts";
+import conversationSummaryGet from "../../functions/conversation/summary/get.ts";
+import conversationSummarySave from "../../functions/conversation/summary/save.ts";
 import conversationUnarchive from "../../functions/conversation/unarchive.ts";
+import conversationUpdate from "../../functions/conversation/update.ts";
 import kvPluginDelete from "../../functions/kv/[plugin]/delete.ts";
 import kvPluginGet from "../../functions/kv/[plugin]/get.ts";
 import kvPluginGetMany from "../../functions/kv/[plugin]/get_many.ts";
@@ -102,9 +107,11 @@ export const FUNCTIONS = {
   adminPluginsList: { subject: "admin.plugins.list", fn: adminPluginsList, fallback: "empty" },
   conversationArchive: { subject: "conversation.archive", fn: conversationArchive, fallback: null },
   conversationClose: { subject: "conversation.close", fn: conversationClose, fallback: null },
+  conversationContext: { subject: "conversation.context", fn: conversationContext, fallback: "empty" },
   conversationCreate: { subject: "conversation.create", fn: conversationCreate, fallback: null },
   conversationDelete: { subject: "conversation.delete", fn: conversationDelete, fallback: null },
   conversationExport: { subject: "conversation.export", fn: conversationExport, fallback: null },
+  conversationFork: { subject: "conversation.fork", fn: conversationFork, fallback: null },
   conversationGet: { subject: "conversation.get", fn: conversationGet, fallback: null },
   conversationList: { subject: "conversation.list", fn: conversationList, fallback: "empty" },
   conversationMessageByRequest: {
@@ -126,7 +133,10 @@ export const FUNCTIONS = {
     fn: conversationMessageSearch,
     fallback: "empty",
   },
+  conversationSummaryGet: { subject: "conversation.summary.get", fn: conversationSummaryGet, fallback: null },
+  conversationSummarySave: { subject: "conversation.summary.save", fn: conversationSummarySave, fallback: null },
   conversationUnarchive: { subject: "conversation.unarchive", fn: conversationUnarchive, fallback: null },
+  conversationUpdate: { subject: "conversation.update", fn: conversationUpdate, fallback: null },
   kvPluginDelete: { subject: "kv.*.delete", params: ["plugin"], fn: kvPluginDelete, fallback: null },
   kvPluginGet: { subject: "kv.*.get", params: ["plugin"], fn: kvPluginGet, fallback: null },
   kvPluginGetMany: { subject: "kv.*.get_many", params: ["plugin"], fn: kvPluginGetMany, fallback: null },

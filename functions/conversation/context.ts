@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { count } from "../../shared/function/numbers.ts";
+import { defineRequest } from "../../shared/function/define.ts";
+import { LIST_ENVELOPE_BYTES } from "../../shared/function/fit_items.ts";
+import { ConversationId, Message, MESSAGE_COLUMNS, messageOf, requireConversation } from "./_model.ts";
+import { newestSummary, Summary } from "./summary/_summary.ts";
+
+/** A message's tokens: `metadata.tokens` when the caller stored a count there, else ⌈characters / 4⌉. */
+const TOKENS = `CASE WHEN json_type(metadata, '$.tokens') = 'integer' AND json_extract(metadata, '$.tokens') >= 0
+  THEN json_extract(metadata, '$.tokens') ELSE (length(content) + 3) / 4 END`;
+/** Rows read per step, newest first: the first step covers a usual prompt, each further one is twice as long. */
+const FIRST_STEP = 64;
+const LAST_STEP = 1024;
+const utf8 = new TextEncoder();
+
+export default defineRequest({
+  description:
+    "What goes into a prompt within max_tokens less reserve_tokens: the newest summary and the newest messages it does not cover, oldest first",
+  input: z.object({
+    conversation_id: ConversationId,
+    max_tokens: z.number().int().min(1).max(10_000_000),
+    /** Tokens kept free for the model's answer (and the caller's own instructions). */
+    reserve_tokens: count().default(0),
+  }).refine((input) => input.reserve_tokens < input.max_tokens, {
+    path: ["reserve_tokens"],
+    message: "must be less than max_tokens",
+  }),
+  readOnly: true,
+  output: z.object({
+    summary: Summary.optional(),
+    messages: z.array(Message),
+    /** Tokens of the summary and messages returned, by the same count as the budget. */
+    token_count: z.number(),
+    /** Whether anything the context would hold was left out: older uncovered messages, or a summary too large. */
+    truncated: z.boolean(),
+  }),
+  async handle(input, ctx) {
+    await requireConversation(ctx.db, input.conversation_id);
+    const budget = input.max_tokens - input.reserve_tokens;
+    let used = 0, truncated = false;
+    let bytesLeft = ctx.replyBytes - LIST_ENVELOPE_BYTES;
+    const found = await newestSummary(ctx.db, input.conversation_id);
+    let summary: Summary | undefined;
+    if (found) {
+      const { through_seq: _, ...shown } = found;
+      const tokens = found.token_count ?? Math.ceil([...found.summary].length / 4);
+      const bytes = utf8.encode(JSON.stringify(shown)).length;
+      if (tokens <= budget && bytes <= bytesLeft) {
+        summary = shown;
+        used = tokens;
+        bytesLeft -= bytes;
+      } else truncated = true;
+    }
+    // Messages the summary covers are left out, whether or not the summary itself fit.
+    const floor = found?.through_seq ?? 0;
+    const newestFirst: z.infer<typeof Message>[] = [];
+    let before = Number.MAX_SAFE_INTEGER, step = FIRST_STEP;
+    fill: while (true) {
+      const rows = await ctx.db.query<Record<string, unknown> & { seq: number; tokens: number }>(
+        `SELECT ${MESSAGE_COLUMNS}, seq, ${TOKENS} AS tokens FROM conversation_messages
+          WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+        [input.conversation_id, floor, before, step],
+      );
+      for (const { seq: _, tokens, ...row } of rows) {
+        const message = messageOf(row);
+        const bytes = utf8.encode(JSON.stringify(message)).length + 1;
+        if (used + tokens > budget || bytes > bytesLeft) {
+          truncated = true;
+          break fill;
+        }
+        newestFirst.push(message);
+        used += tokens;
+        bytesLeft -= bytes;
+      }
+      if (rows.length < step) break;
+      before = rows.at(-1)!.seq;
+      step = Math.min(step * 2, LAST_STEP);
+    }
+    return {
+      ...(summary ? { summary } : {}),
+      messages: newestFirst.reverse(),
+      token_count: used,
+      truncated,
+    };
+  },
+});
