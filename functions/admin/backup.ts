@@ -55,7 +55,7 @@ export default defineRequest({
       file,
       size_bytes: size,
       plugins,
-      plugin_databases: ctx.plugins.remote ? "remote" : "copied",
+      plugin_databases: ctx.plugins.remote ? "remote" as const : "copied" as const,
       removed,
       took_ms: Math.round(performance.now() - started),
     };
