@@ -5,7 +5,8 @@
  * under `data` (quote-db reads `exists` and `value` at the top).
  */
 import { z } from "zod";
-import { defineRequest, type RequestFunction, type Store } from "../../shared/function/define.ts";
+import { defineRequest, type RequestContext, type RequestFunction, type Store } from "../../shared/function/define.ts";
+import { LIST_ENVELOPE_BYTES } from "../../shared/function/fit_items.ts";
 import { pluginName } from "../../shared/function/plugin_name.ts";
 import { existingSubjectPlugin, subjectPlugin } from "../_plugin.ts";
 
@@ -19,7 +20,15 @@ export interface KvOperation<I extends z.ZodRawShape, D extends z.ZodObject> {
   readOnly?: boolean;
   /** Its reply for a plugin with no database yet: given, the operation makes none (reads, delete). */
   absent?: z.input<D>;
-  run(store: Store, input: z.output<z.ZodObject<I>>): Promise<z.input<D>>;
+  run(store: Store, input: z.output<z.ZodObject<I>>, room: ReplyRoom): Promise<z.input<D>>;
+}
+
+/** Bytes of JSON on the connected server (its max_payload less headers and the reply's other fields). */
+export interface ReplyRoom {
+  /** What this reply's data may take. */
+  reply: number;
+  /** What a get's data may take in either family, and so the largest value that can be read back. */
+  readBack: number;
 }
 
 /** Runs `op` on the plugin's store, or answers its `absent` reply when the plugin has none and it makes none. */
@@ -27,9 +36,14 @@ async function runOn<I extends z.ZodRawShape, D extends z.ZodObject>(
   op: KvOperation<I, D>,
   store: (create: boolean) => Promise<Store | undefined>,
   input: z.output<z.ZodObject<I>>,
+  ctx: RequestContext,
+  doubled: boolean,
 ): Promise<z.input<D>> {
   const found = await store(op.absent === undefined);
-  return found ? await op.run(found, input) : structuredClone(op.absent!);
+  if (!found) return structuredClone(op.absent!);
+  // kv.<plugin>.* put the data into the reply twice: at the top level and under `data`.
+  const half = Math.floor(ctx.replyBytes / 2) - LIST_ENVELOPE_BYTES;
+  return await op.run(found, input, { reply: doubled ? half : ctx.replyBytes - LIST_ENVELOPE_BYTES, readBack: half });
 }
 
 /** An operation, its types inferred from its input shape. */
@@ -55,7 +69,7 @@ export function payloadAddressed<I extends z.ZodRawShape, D extends z.ZodObject>
     async handle(payload, ctx) {
       const { plugin_name, ...input } = payload as { plugin_name: string } & z.output<z.ZodObject<I>>;
       const store = (create: boolean) => create ? ctx.plugin(plugin_name) : ctx.existingPlugin(plugin_name);
-      const data = await runOn(op, store, input as z.output<z.ZodObject<I>>);
+      const data = await runOn(op, store, input as z.output<z.ZodObject<I>>, ctx, false);
       return { success: true as const, data };
     },
   });
@@ -72,7 +86,8 @@ export function subjectAddressed<I extends z.ZodRawShape, D extends z.ZodObject>
     input: inputOf(op.input, op.refine),
     output: op.data.extend({ success: z.literal(true), data: op.data }),
     async handle(input, ctx) {
-      const data = await runOn(op, (create) => create ? subjectPlugin(ctx) : existingSubjectPlugin(ctx), input);
+      const store = (create: boolean) => create ? subjectPlugin(ctx) : existingSubjectPlugin(ctx);
+      const data = await runOn(op, store, input, ctx, true);
       return { success: true as const, ...data, data };
     },
   });

@@ -35,9 +35,10 @@ export const SET = kvOperation({
     }
   },
   data: z.object({ revision: Revision }),
-  async run(store, input) {
+  async run(store, input, room) {
     const ttlSeconds = input.ttl_seconds ?? input.ttl ?? undefined;
-    return { revision: await setKey(store, input.key, input.value, { ttlSeconds, ifRevision: input.if_revision }) };
+    const options = { ttlSeconds, ifRevision: input.if_revision, replyBytes: room.readBack };
+    return { revision: await setKey(store, input.key, input.value, options) };
   },
 });
 
@@ -77,7 +78,7 @@ export const LIST = kvOperation({
   data: z.object({ keys: z.array(z.string()), count: z.number().int(), truncated: z.boolean() }),
   readOnly: true,
   absent: { keys: [], count: 0, truncated: false },
-  run: (store, input) => listKeys(store, input),
+  run: (store, input, room) => listKeys(store, { ...input, replyBytes: room.reply }),
 });
 
 export const INCR = kvOperation({
@@ -88,12 +89,16 @@ export const INCR = kvOperation({
 });
 
 export const GET_MANY = kvOperation({
-  description: `The values of up to ${KEYS_PER_REPLY} keys at once, by key, for those present`,
+  description:
+    `The values of up to ${KEYS_PER_REPLY} keys at once, by key, for those present; those that do not fit the reply are named in remaining`,
   input: { keys: z.array(Key).min(1).max(KEYS_PER_REPLY) },
-  data: z.object({ values: z.record(z.string(), Value) }),
+  data: z.object({
+    values: z.record(z.string(), Value),
+    truncated: z.boolean(),
+    /** Keys present whose values did not fit this reply (the server's max_payload): ask for them again. */
+    remaining: z.array(z.string()).optional(),
+  }),
   readOnly: true,
-  absent: { values: {} },
-  async run(store, input) {
-    return { values: await getKeys(store, input.keys) };
-  },
+  absent: { values: {}, truncated: false },
+  run: (store, input, room) => getKeys(store, input.keys, room.reply),
 });

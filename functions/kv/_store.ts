@@ -30,14 +30,26 @@ export type Found = { exists: false } | { exists: true; value: JsonValue; revisi
 
 const utf8 = new TextEncoder();
 
-/** A value's JSON text, refused with VALUE_TOO_LARGE above {@linkcode VALUE_MAX_BYTES}. */
-function encodeValue(key: string, value: unknown): string {
+/** Bytes of `json` as UTF-8; counted only when it could be near a limit (at most 3 bytes per UTF-16 unit). */
+function jsonBytes(json: string, near = 0): number {
+  return json.length * 3 > near ? utf8.encode(json).length : json.length;
+}
+
+/**
+ * A value's JSON text, refused with VALUE_TOO_LARGE above {@linkcode VALUE_MAX_BYTES}, or above what
+ * a reply on the connected server can carry back (`replyBytes`, less room for its key).
+ */
+function encodeValue(key: string, value: unknown, replyBytes: number): string {
   const json = JSON.stringify(value);
-  const bytes = json.length > VALUE_MAX_BYTES / 3 ? utf8.encode(json).length : json.length;
-  if (bytes > VALUE_MAX_BYTES) {
+  const limit = Math.min(VALUE_MAX_BYTES, replyBytes - jsonBytes(JSON.stringify(key)) - REPLY_FIELDS_BYTES);
+  const bytes = jsonBytes(json, limit);
+  if (bytes > limit) {
+    const why = limit < VALUE_MAX_BYTES
+      ? `the most a reply on the connected server can carry back (its max_payload)`
+      : "the limit";
     throw new ServiceError(
       413,
-      `value of "${key}" is ${bytes} bytes of JSON, over the limit of ${VALUE_MAX_BYTES}`,
+      `value of "${key}" is ${bytes} bytes of JSON, over ${why}: ${limit}`,
       [],
       "VALUE_TOO_LARGE",
     );
@@ -45,40 +57,52 @@ function encodeValue(key: string, value: unknown): string {
   return json;
 }
 
+/** Room a get's reply takes beside the key and value: exists, revision, expires_at. */
+const REPLY_FIELDS_BYTES = 128;
+
 /** Whether a row has not expired at `now` (milliseconds): the condition every read adds. */
 const LIVE = "(expires_at IS NULL OR expires_at > ?)";
+
+/** A key's new row: its id, the revision, is new, so a get of an older revision sees the change. */
+const REPLACE = "INSERT OR REPLACE INTO _rosey_kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?)";
 
 /** Options of {@linkcode setKey}. */
 export interface SetOptions {
   ttlSeconds?: number;
   ifRevision?: number;
+  /** Bytes of JSON a reply's data may take on the connected server: a value must fit a get's reply. */
+  replyBytes?: number;
 }
 
 /** Sets `key` to `value`, replacing value and expiry; returns the new revision. */
 export function setKey(store: Store, key: string, value: unknown, options: SetOptions = {}): Promise<number> {
-  const json = encodeValue(key, value);
+  const json = encodeValue(key, value, options.replyBytes ?? Number.MAX_SAFE_INTEGER);
+  if (options.ifRevision === undefined) {
+    // One statement is atomic on its own: without BEGIN and COMMIT around it, a set costs one call, not three.
+    return store.write(async (sql) => {
+      const now = Date.now();
+      const expires = options.ttlSeconds ? now + options.ttlSeconds * 1000 : null;
+      const { lastInsertRowid } = await sql.run(REPLACE, [key, json, expires, now]);
+      return lastInsertRowid!;
+    }, { transaction: false });
+  }
   return store.write(async (tx) => {
     const now = Date.now();
-    if (options.ifRevision !== undefined) {
-      const row = await tx.first<{ revision: number }>(
-        `SELECT revision FROM _rosey_kv WHERE key = ? AND ${LIVE}`,
-        [key, now],
+    const row = await tx.first<{ revision: number }>(`SELECT revision FROM _rosey_kv WHERE key = ? AND ${LIVE}`, [
+      key,
+      now,
+    ]);
+    if (row?.revision !== options.ifRevision) {
+      throw new ServiceError(
+        409,
+        `"${key}" changed since revision ${options.ifRevision}: ${
+          row ? `it is at revision ${row.revision}` : "it does not exist"
+        }`,
       );
-      if (row?.revision !== options.ifRevision) {
-        throw new ServiceError(
-          409,
-          `"${key}" changed since revision ${options.ifRevision}: ${
-            row ? `it is at revision ${row.revision}` : "it does not exist"
-          }`,
-        );
-      }
     }
     const expires = options.ttlSeconds ? now + options.ttlSeconds * 1000 : null;
     // The revision is the new row's id.
-    const { lastInsertRowid } = await tx.run(
-      "INSERT OR REPLACE INTO _rosey_kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?)",
-      [key, json, expires, now],
-    );
+    const { lastInsertRowid } = await tx.run(REPLACE, [key, json, expires, now]);
     return lastInsertRowid!;
   });
 }
@@ -98,15 +122,32 @@ export async function getKey(store: Store, key: string): Promise<Found> {
   };
 }
 
-/** The values of those of `keys` that exist, by key. */
-export async function getKeys(store: Store, keys: string[]): Promise<Record<string, JsonValue>> {
+/** What `get_many` finds: the values that fit the reply, and the keys found whose values did not. */
+export interface FoundMany {
+  values: Record<string, JsonValue>;
+  truncated: boolean;
+  /** Keys present whose values did not fit this reply (the server's max_payload): ask for them again. */
+  remaining?: string[];
+}
+
+/** The values of those of `keys` that exist, by key, as many as `replyBytes` of JSON hold. */
+export async function getKeys(store: Store, keys: string[], replyBytes: number): Promise<FoundMany> {
   const unique = [...new Set(keys)];
   const rows = await store.db.query<{ key: string; value: string }>(
     `SELECT key, value FROM _rosey_kv WHERE key IN (SELECT value FROM json_each(?)) AND ${LIVE} ORDER BY key`,
     [JSON.stringify(unique), Date.now()],
   );
+  // Each entry takes `"key":value,`; the stored text is the value's JSON as the reply writes it.
+  let room = replyBytes, passed = 0;
+  for (const row of rows) {
+    room -= jsonBytes(JSON.stringify(row.key)) + jsonBytes(row.value) + 2;
+    if (room < 0) break;
+    passed++;
+  }
   // fromEntries defines own properties: a key such as "constructor" stays a plain entry.
-  return Object.fromEntries(rows.map((row) => [row.key, JSON.parse(row.value) as JsonValue]));
+  const values = Object.fromEntries(rows.slice(0, passed).map((row) => [row.key, JSON.parse(row.value) as JsonValue]));
+  if (passed === rows.length) return { values, truncated: false };
+  return { values, truncated: true, remaining: rows.slice(passed).map((row) => row.key) };
 }
 
 /** Deletes `key`; whether a live key was there. */
@@ -150,12 +191,17 @@ export interface ListOptions {
   /** Keys after this one only: the last key of the previous page. */
   after?: string;
   limit: number;
+  /** Bytes of JSON the keys may take in the reply. */
+  replyBytes: number;
 }
 
-/** Live keys in lexicographic (code point) order; `truncated` when more matched than were returned. */
+/**
+ * Live keys in lexicographic (code point) order; `truncated` when more matched than were returned
+ * (by count, or by what fits the reply): the next page starts `after` the last key.
+ */
 export async function listKeys(
   store: Store,
-  { prefix = "", after, limit }: ListOptions,
+  { prefix = "", after, limit, replyBytes }: ListOptions,
 ): Promise<{ keys: string[]; count: number; truncated: boolean }> {
   const take = Math.min(limit, KEYS_PER_REPLY);
   const from = after !== undefined && after >= prefix ? after : prefix;
@@ -165,7 +211,13 @@ export async function listKeys(
        ${upTo === undefined ? "" : "AND key < ?"} AND ${LIVE} ORDER BY key LIMIT ?`,
     [from, ...(upTo === undefined ? [] : [upTo]), Date.now(), take + 1],
   );
-  const keys = rows.slice(0, take).map((row) => row.key);
+  const keys: string[] = [];
+  let room = replyBytes;
+  for (const { key } of rows.slice(0, take)) {
+    room -= jsonBytes(JSON.stringify(key)) + 1;
+    if (room < 0) return { keys, count: keys.length, truncated: true };
+    keys.push(key);
+  }
   return { keys, count: keys.length, truncated: rows.length > take };
 }
 

@@ -211,7 +211,7 @@ Deno.test("reads of a plugin that never wrote answer 'nothing there' and make no
   assert.deepEqual((await kv(t, "ghost.get", { key: "k" })).data, { exists: false });
   assert.deepEqual((await kv(t, "get", { plugin_name: "ghost", key: "k" })).data, { exists: false });
   assert.deepEqual((await kv(t, "ghost.list", {})).data, { keys: [], count: 0, truncated: false });
-  assert.deepEqual((await kv(t, "ghost.get_many", { keys: ["k"] })).data, { values: {} });
+  assert.deepEqual((await kv(t, "ghost.get_many", { keys: ["k"] })).data, { values: {}, truncated: false });
   assert.deepEqual((await kv(t, "ghost.delete", { key: "k" })).data, { deleted: false });
   const search = await request(t.nc, "rosey.db.row.ghost.search", { table: "quotes" });
   assert.equal(search.errorCode, "404");

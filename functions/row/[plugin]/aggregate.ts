@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fitItems, LIST_ENVELOPE_BYTES } from "../../../shared/function/fit_items.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { filtersOf, SELECTION, sortOf, TableName, tableOf } from "../_request.ts";
 import { columnOf, compileFilter } from "../_filter.ts";
@@ -66,7 +67,10 @@ export default defineRequest({
         ) => [name, decodeValue(table.columns.get(sources.get(name) ?? ""), value)]),
       )
     );
-    return { success: true as const, groups: decoded, count: decoded.length, truncated: rows.length > take };
+    // Bounded by what the server carries too: group values can be long texts.
+    const fitted = fitItems(decoded, ctx.replyBytes - LIST_ENVELOPE_BYTES);
+    const truncated = fitted.cut || fitted.skipped > 0 || rows.length > take;
+    return { success: true as const, groups: fitted.kept, count: fitted.kept.length, truncated };
   },
 });
 

@@ -1,0 +1,92 @@
+/**
+ * Plugin storage on a nats-server whose max_payload is 64 KiB: lists answer what fits and say where
+ * the rest is, and a value is refused when it could not be read back.
+ */
+import assert from "node:assert/strict";
+import { startNatsServer } from "../../shared/nats/local_server.ts";
+import { ask, request, startRosey, tempDir } from "../_helpers.ts";
+
+const KIB = 1024;
+
+async function smallServer(dir: string) {
+  await Deno.writeTextFile(`${dir}/nats.conf`, "max_payload: 65536\n");
+  return await startNatsServer({ args: ["-c", `${dir}/nats.conf`] });
+}
+
+Deno.test("kv get_many answers the values that fit max_payload and names the remaining keys; asking again gets them", async () => {
+  await using dir = await tempDir();
+  await using nats = await smallServer(dir.path);
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` }, nats);
+  const keys = ["a", "b", "c", "d", "e"];
+  for (const key of keys) await ask(t, "kv.notes.set", { key, value: key.repeat(20 * KIB) });
+  const seen: Record<string, string> = {};
+  let wanted = [...keys, "missing"];
+  for (let round = 0; wanted.length > 0; round++) {
+    assert.ok(round < keys.length, "no progress");
+    const reply = await ask<{ data: { values: Record<string, string>; truncated: boolean; remaining?: string[] } }>(
+      t,
+      "kv.notes.get_many",
+      { keys: wanted },
+    );
+    const { values, truncated, remaining = [] } = reply.data;
+    assert.ok(Object.keys(values).length > 0, "an empty page");
+    assert.equal(truncated, remaining.length > 0);
+    Object.assign(seen, values);
+    wanted = remaining;
+  }
+  assert.deepEqual(Object.keys(seen).sort(), keys);
+  for (const key of keys) assert.equal(seen[key], key.repeat(20 * KIB));
+});
+
+Deno.test("kv list pages by what fits max_payload as well as by count, and the pages hold every key once", async () => {
+  await using dir = await tempDir();
+  await using nats = await smallServer(dir.path);
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` }, nats);
+  const keys = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(3, "0")}-`.padEnd(250, "k"));
+  await Promise.all(keys.map((key) => ask(t, "kv.notes.set", { key, value: 1 })));
+  const listed: string[] = [];
+  let after: string | undefined;
+  for (let page = 0;; page++) {
+    assert.ok(page < 50, "no end");
+    const { keys: got, truncated } = await ask<{ keys: string[]; truncated: boolean }>(t, "kv.notes.list", { after });
+    listed.push(...got);
+    if (!truncated) break;
+    assert.ok(got.length > 0 && got.length < 300, `page ${page} holds ${got.length} keys`);
+    after = got.at(-1);
+  }
+  assert.deepEqual(listed, keys);
+});
+
+Deno.test("kv set refuses a value a get could not carry back on the connected server, naming max_payload", async () => {
+  await using dir = await tempDir();
+  await using nats = await smallServer(dir.path);
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` }, nats);
+  const large = await request(t.nc, "rosey.db.kv.notes.set", { key: "big", value: "x".repeat(40 * KIB) });
+  assert.equal(large.errorCode, "413");
+  assert.match(large.error!, /max_payload/);
+  assert.equal((await ask<{ exists: boolean }>(t, "kv.notes.get", { key: "big" })).exists, false);
+  const fits = "y".repeat(30 * KIB);
+  await ask(t, "kv.set", { plugin_name: "notes", key: "fits", value: fits });
+  assert.equal((await ask<{ value: string }>(t, "kv.notes.get", { key: "fits" })).value, fits);
+});
+
+Deno.test("row aggregate answers the groups that fit max_payload, with truncated", async () => {
+  await using dir = await tempDir();
+  await using nats = await smallServer(dir.path);
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` }, nats);
+  await ask(t, "row.notes.schema.register", { table: "notes", schema: { fields: [{ name: "body", type: "text" }] } });
+  for (let i = 0; i < 6; i++) {
+    await ask(t, "row.notes.insert", { table: "notes", data: { body: `${i}`.padEnd(20 * KIB, "z") } });
+  }
+  const reply = await ask<{ groups: { body: string; n: number }[]; count: number; truncated: boolean }>(
+    t,
+    "row.notes.aggregate",
+    { table: "notes", group_by: ["body"], aggregates: { n: { $count: "*" } }, sort: { field: "body", order: "asc" } },
+  );
+  assert.equal(reply.truncated, true);
+  assert.ok(reply.count > 0 && reply.count < 6, `${reply.count} groups`);
+  assert.deepEqual(
+    reply.groups.map((g) => [g.body[0], g.n]),
+    Array.from({ length: reply.count }, (_, i) => [`${i}`, 1]),
+  );
+});
