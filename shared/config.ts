@@ -91,6 +91,9 @@ export const ConfigSchema = z.object({
   BACKUP_DIR: z.string().min(1).default("data/backups").describe(
     "Where admin.backup writes its copies (RETENTION's backups= says how many it keeps)",
   ),
+  CONVERSATION_ARCHIVE_DAYS: int(0, 36_500).default(0).describe(
+    "Days without a change after which maintenance moves a conversation out of the live tables into compressed files under BACKUP_DIR/conversations-cold (0: never); conversation.restore brings one back",
+  ),
   PLUGINS_DIR: optionalText.describe(
     "Folder of the plugins' migration files, <plugin>/migrations/NNN_name.sql (migrate.<plugin>.* answer NOT_CONFIGURED without it)",
   ),
@@ -248,5 +251,8 @@ export function functionSettings(config: Config): FunctionSettings {
     RETENTION: config.RETENTION,
     BACKUP_DIR: config.BACKUP_DIR,
   };
-  return config.PLUGINS_DIR ? { ...settings, PLUGINS_DIR: config.PLUGINS_DIR } : settings;
+  const archive = config.CONVERSATION_ARCHIVE_DAYS > 0
+    ? { ...settings, CONVERSATION_ARCHIVE_DAYS: config.CONVERSATION_ARCHIVE_DAYS }
+    : settings;
+  return config.PLUGINS_DIR ? { ...archive, PLUGINS_DIR: config.PLUGINS_DIR } : archive;
 }

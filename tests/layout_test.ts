@@ -17,6 +17,8 @@ const MAX_SETTINGS = 30;
  */
 const FEATURE_SETTINGS: Record<string, string> = {
   PLUGINS_DIR: "where plugins' migration files live is the operator's layout; nothing could guess it",
+  CONVERSATION_ARCHIVE_DAYS:
+    "how long a chat app's users come back to old conversations is the app's to know; moving them out too soon costs a restore",
   PLUGINS_DATABASE_URL:
     "a remote service database leaves plugin databases no place of their own; only the operator knows their URLs",
 };

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { defineRequest } from "../../shared/function/define.ts";
+import { archiveInactive } from "../conversation/_cold_storage.ts";
 
 export default defineRequest({
-  description: "Delete what has outlived its retention, then PRAGMA optimize; VACUUM only when asked",
+  description:
+    "Delete what has outlived its retention, move conversations inactive for CONVERSATION_ARCHIVE_DAYS to cold storage, then PRAGMA optimize; VACUUM only when asked",
   input: z.object({ vacuum: z.boolean().default(false) }),
   output: z.object({
     deleted: z.object({
@@ -12,6 +14,8 @@ export default defineRequest({
       api_tokens: z.number(),
       dead_letters: z.number(),
     }),
+    /** Conversations moved to cold storage (absent when CONVERSATION_ARCHIVE_DAYS is 0). */
+    cold_storage: z.object({ archived: z.number(), files: z.number(), leftovers_removed: z.number() }).optional(),
     took_ms: z.number(),
   }),
   async handle(input, ctx) {
@@ -40,8 +44,14 @@ export default defineRequest({
         ),
       };
     });
+    const archiveDays = ctx.config.CONVERSATION_ARCHIVE_DAYS;
+    const coldStorage = archiveDays ? await archiveInactive(ctx, now - archiveDays * 86_400) : undefined;
     await ctx.write((tx) => tx.run("PRAGMA optimize"));
     if (input.vacuum) await ctx.write((tx) => tx.run("VACUUM"), { transaction: false });
-    return { deleted, took_ms: Math.round(performance.now() - started) };
+    return {
+      deleted,
+      ...(coldStorage ? { cold_storage: coldStorage } : {}),
+      took_ms: Math.round(performance.now() - started),
+    };
   },
 });

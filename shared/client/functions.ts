@@ -27,10 +27,12 @@ import conversationMessageLast from "../../functions/conversation/message/last.t
 import conversationMessageList from "../../functions/conversation/message/list.ts";
 import conversationMessageSave from "../../functions/conversation/message/save.ts";
 import conversationMessageSearch from "../../functions/conversation/message/search.ts";
+import conversationRestore from "../../functions/conversation/restore.ts";
 import conversationSummaryGet from "../../functions/conversation/summary/get.ts";
 import conversationSummarySave from "../../functions/conversation/summary/save.ts";
 import conversationUnarchive from "../../functions/conversation/unarchive.ts";
 import conversationUpdate from "../../functions/conversation/update.ts";
+import conversationUserErase from "../../functions/conversation/user/erase.ts";
 import kvPluginDelete from "../../functions/kv/[plugin]/delete.ts";
 import kvPluginGet from "../../functions/kv/[plugin]/get.ts";
 import kvPluginGetMany from "../../functions/kv/[plugin]/get_many.ts";
@@ -133,10 +135,12 @@ export const FUNCTIONS = {
     fn: conversationMessageSearch,
     fallback: "empty",
   },
+  conversationRestore: { subject: "conversation.restore", fn: conversationRestore, fallback: null },
   conversationSummaryGet: { subject: "conversation.summary.get", fn: conversationSummaryGet, fallback: null },
   conversationSummarySave: { subject: "conversation.summary.save", fn: conversationSummarySave, fallback: null },
   conversationUnarchive: { subject: "conversation.unarchive", fn: conversationUnarchive, fallback: null },
   conversationUpdate: { subject: "conversation.update", fn: conversationUpdate, fallback: null },
+  conversationUserErase: { subject: "conversation.user.erase", fn: conversationUserErase, fallback: null },
   kvPluginDelete: { subject: "kv.*.delete", params: ["plugin"], fn: kvPluginDelete, fallback: null },
   kvPluginGet: { subject: "kv.*.get", params: ["plugin"], fn: kvPluginGet, fallback: null },
   kvPluginGetMany: { subject: "kv.*.get_many", params: ["plugin"], fn: kvPluginGetMany, fallback: null },
