@@ -4,6 +4,7 @@
  */
 import type { Store } from "../../shared/function/define.ts";
 import { ServiceError } from "../../shared/function/errors.ts";
+import { fitItems, LIST_ENVELOPE_BYTES, requireDeliverable } from "../../shared/function/fit_items.ts";
 import type { Sql } from "../../shared/function/sql.ts";
 import { constrained } from "./_constraints.ts";
 import { type Condition } from "./_filter.ts";
@@ -16,8 +17,6 @@ export const ROWS_MAX = 1000;
 export const ROW_MAX_BYTES = 256 * 1024;
 
 export type Row = Record<string, unknown>;
-
-const utf8 = new TextEncoder();
 
 /** The columns a row comes back with: every column, and the row id as `id`. */
 export function selectList(table: Table): string {
@@ -63,9 +62,16 @@ export function encodeRow(table: Table, data: unknown, path: string): { columns:
 }
 
 /** Inserts `rows` in one transaction; their ids, in order. */
-export function insertRows(store: Store, table: Table, rows: unknown[], path: string): Promise<number[]> {
+export function insertRows(
+  store: Store,
+  table: Table,
+  rows: unknown[],
+  path: string,
+  replyBytes: number,
+): Promise<number[]> {
   if (rows.length === 0) throw invalid(path, "holds no row");
   if (rows.length > ROWS_MAX) throw invalid(path, `holds ${rows.length} rows: at most ${ROWS_MAX} in one insert`);
+  for (const row of rows) requireRowDeliverable(row, replyBytes);
   const encoded = rows.map((row, i) => encodeRow(table, row, rows.length === 1 ? path : `${path}[${i}]`));
   return store.write(async (tx) => {
     const ids: number[] = [];
@@ -80,6 +86,14 @@ export function insertRows(store: Store, table: Table, rows: unknown[], path: st
   });
 }
 
+/** What a row read back carries beside its fields: id, created_at, updated_at. */
+const ROW_FIELDS_BYTES = 128;
+
+/** Refuses (413) a row no read could answer on the connected server, rather than leave it out of every later page. */
+export function requireRowDeliverable(row: unknown, replyBytes: number): void {
+  requireDeliverable(row, replyBytes - ROW_FIELDS_BYTES, "Row");
+}
+
 /** Options of {@linkcode findRows}. */
 export interface Page {
   where: Condition;
@@ -90,23 +104,26 @@ export interface Page {
   replyBytes: number;
 }
 
-/** A page of rows; `truncated` when more matched than it holds (by count or by bytes). */
-export async function findRows(db: Sql, table: Table, page: Page): Promise<{ rows: Row[]; truncated: boolean }> {
+/**
+ * A page of rows; `truncated` when more matched than it holds (by count or by bytes). A row larger
+ * than any reply (written under a larger max_payload) is left out and counted in `skipped`, so
+ * that the next page, at `offset + rows + skipped`, moves on.
+ */
+export async function findRows(
+  db: Sql,
+  table: Table,
+  page: Page,
+): Promise<{ rows: Row[]; truncated: boolean; skipped: number }> {
   const take = Math.min(page.limit, ROWS_MAX);
   const found = await db.query<Row>(
     `SELECT ${selectList(table)} FROM ${table.sql} WHERE ${page.where.sql} ORDER BY ${page.orderBy} LIMIT ? OFFSET ?`,
     [...page.where.args, take + 1, page.offset],
   );
-  const rows: Row[] = [];
-  // Room for the reply's other fields ({success, count, truncated, …}).
-  let room = page.replyBytes - 256;
-  for (const row of found.slice(0, take)) {
-    const decoded = decodeRow(table, row);
-    room -= utf8.encode(JSON.stringify(decoded)).length + 1;
-    if (room < 0) return { rows, truncated: true };
-    rows.push(decoded);
-  }
-  return { rows, truncated: found.length > take };
+  const fitted = fitItems(
+    found.slice(0, take).map((row) => decodeRow(table, row)),
+    page.replyBytes - LIST_ENVELOPE_BYTES,
+  );
+  return { rows: fitted.kept, truncated: fitted.cut || found.length > take, skipped: fitted.skipped };
 }
 
 /** How many rows match. */

@@ -3,6 +3,7 @@
  * the rest is, and a value is refused when it could not be read back.
  */
 import assert from "node:assert/strict";
+import { createClient } from "@libsql/client";
 import { startNatsServer } from "../../shared/nats/local_server.ts";
 import { ask, request, startRosey, tempDir } from "../_helpers.ts";
 
@@ -89,4 +90,49 @@ Deno.test("row aggregate answers the groups that fit max_payload, with truncated
     reply.groups.map((g) => [g.body[0], g.n]),
     Array.from({ length: reply.count }, (_, i) => [`${i}`, 1]),
   );
+});
+
+Deno.test("row insert refuses a row no read could answer; search leaves out, counted, one written under a larger limit", async () => {
+  await using dir = await tempDir();
+  await using nats = await smallServer(dir.path);
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` }, nats);
+  await ask(t, "row.notes.schema.register", { table: "notes", schema: { fields: [{ name: "body", type: "text" }] } });
+  // The request fits the server's max_payload; the row read back, with its id and times, would not.
+  const refused = await request(t.nc, "rosey.db.row.notes.insert", {
+    table: "notes",
+    data: { body: "x".repeat(65_000) },
+  });
+  assert.equal(refused.errorCode, "413");
+  assert.match(refused.error!, /Row too large/);
+  for (const body of ["a", "b"]) await ask(t, "row.notes.insert", { table: "notes", data: { body } });
+  const db = createClient({ url: `file:${dir.path}/plugins/notes.db` });
+  await db.execute({
+    sql:
+      "INSERT INTO notes (body, created_at, updated_at) VALUES (?, '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')",
+    args: ["z".repeat(100 * KIB)],
+  });
+  db.close();
+  await ask(t, "row.notes.insert", { table: "notes", data: { body: "c" } });
+  const page = await ask<{ rows: { body: string }[]; count: number; skipped?: number; truncated: boolean }>(
+    t,
+    "row.notes.search",
+    { table: "notes", sort: { field: "id", order: "asc" } },
+  );
+  assert.deepEqual([page.rows.map((r) => r.body), page.skipped, page.truncated], [["a", "b", "c"], 1, false]);
+});
+
+Deno.test("row upsert refuses a null in the fields that pick the row: it would add a row each time", async () => {
+  await using dir = await tempDir();
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` });
+  await ask(t, "row.notes.schema.register", {
+    table: "scores",
+    schema: { fields: [{ name: "user", type: "string", unique: true }, { name: "score", type: "integer" }] },
+  });
+  const reply = await request(t.nc, "rosey.db.row.notes.upsert", {
+    table: "scores",
+    data: { user: null, score: 1 },
+    on: ["user"],
+  });
+  assert.equal(reply.errorCode, "400");
+  assert.match(reply.error!, /data\.user.*null/);
 });

@@ -25,10 +25,10 @@ export default defineRequest({
     if (data === undefined) throw missing("data");
     const { store, table } = await tableOf(ctx, input.table);
     if (Array.isArray(data)) {
-      const ids = await insertRows(store, table, data, "data");
+      const ids = await insertRows(store, table, data, "data", ctx.replyBytes);
       return { success: true as const, ids, created: ids.length };
     }
-    const [id] = await insertRows(store, table, [data], "data");
+    const [id] = await insertRows(store, table, [data], "data", ctx.replyBytes);
     return { success: true as const, id, inserted_id: id, created: true as const };
   },
 });

@@ -15,12 +15,15 @@ export default defineRequest({
     rows: z.array(z.record(z.string(), z.unknown())),
     count: z.number().int(),
     truncated: z.boolean(),
+    /** Rows left out, each larger than any reply on the connected server: the next page is at offset + count + skipped. */
+    skipped: z.number().int().optional(),
   }),
   async handle(input, ctx) {
     const { store, table } = await tableOf(ctx, input.table);
     const where = compileFilter(table, filtersOf(input));
     const orderBy = compileSort(table, sortOf(input));
     const page = await findRows(store.db, table, { ...input, where, orderBy, replyBytes: ctx.replyBytes });
-    return { success: true as const, rows: page.rows, count: page.rows.length, truncated: page.truncated };
+    const skipped = page.skipped > 0 ? { skipped: page.skipped } : {};
+    return { success: true as const, rows: page.rows, count: page.rows.length, truncated: page.truncated, ...skipped };
   },
 });

@@ -4,7 +4,7 @@ import type { Sql } from "../../../shared/function/sql.ts";
 import { FIELD_NAME, quote } from "../_tables.ts";
 import { TableName, tableOf } from "../_request.ts";
 import { constrained } from "../_constraints.ts";
-import { encodeRow } from "../_rows.ts";
+import { encodeRow, requireRowDeliverable } from "../_rows.ts";
 import { invalid } from "../_types.ts";
 
 export default defineRequest({
@@ -19,8 +19,13 @@ export default defineRequest({
   async handle({ table: name, data, on }, ctx) {
     const { store, table } = await tableOf(ctx, name);
     for (const field of on) {
-      if (!(field in data)) throw invalid(`on`, `"${field}" must be in data: it picks the row`);
+      if (!Object.hasOwn(data, field)) throw invalid(`on`, `"${field}" must be in data: it picks the row`);
+      // NULL equals nothing, and a unique key holds any number of NULLs: each call would add a row.
+      if (data[field] === null) {
+        throw invalid(`data.${field}`, "is null: a field in on must have a value to pick the row");
+      }
     }
+    requireRowDeliverable(data, ctx.replyBytes);
     const { columns, values } = encodeRow(table, data, "data");
     return await store.write(async (tx) => {
       if (!await isUniqueKey(tx, table.sqlName, on)) {
