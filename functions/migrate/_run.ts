@@ -7,22 +7,28 @@
 import type { RequestContext, Store } from "../../shared/function/define.ts";
 import { type RoseyErrorCode, ServiceError } from "../../shared/function/errors.ts";
 import type { Sql } from "../../shared/function/sql.ts";
-import { subjectPlugin, subjectPluginName } from "../_plugin.ts";
+import { existingSubjectPlugin, subjectPlugin, subjectPluginName } from "../_plugin.ts";
 import { type MigrationFile, type MigrationFiles, migrationFiles, pluginsDir } from "./_files.ts";
 import { type MigrationLock, renewLock } from "./_lock.ts";
 import { recordApplied, recordRolledBack, type RunMigration } from "./_records.ts";
 
 /** The plugin a migrate subject names, its database and its migration files. */
-export interface PluginMigrations extends MigrationFiles {
+export interface PluginMigrations<S = Store> extends MigrationFiles {
   plugin: string;
-  store: Store;
+  store: S;
 }
 
-/** Reads the plugin's migration files and opens its database: INVALID_SUBJECT, then NOT_CONFIGURED, come first. */
-export async function openMigrations(ctx: RequestContext): Promise<PluginMigrations> {
+/**
+ * Reads the plugin's migration files and opens its database: INVALID_SUBJECT, then NOT_CONFIGURED,
+ * come first. `existing` (for status) makes no database for a plugin that has none: `store` is
+ * undefined then.
+ */
+export async function openMigrations(ctx: RequestContext): Promise<PluginMigrations>;
+export async function openMigrations(ctx: RequestContext, existing: true): Promise<PluginMigrations<Store | undefined>>;
+export async function openMigrations(ctx: RequestContext, existing = false) {
   const plugin = subjectPluginName(ctx);
   const { files, ignored } = await migrationFiles(await pluginsDir(ctx.config), plugin);
-  return { plugin, store: await subjectPlugin(ctx), files, ignored };
+  return { plugin, store: await (existing ? existingSubjectPlugin(ctx) : subjectPlugin(ctx)), files, ignored };
 }
 
 /** Which way a run goes: UP sections recorded as applied, or DOWN sections recorded as rolled back. */

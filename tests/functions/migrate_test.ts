@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { cp } from "node:fs/promises";
 import Database from "libsql";
-import { request, startRosey, tempDir, type TestService } from "../_helpers.ts";
+import { ask, request, startRosey, tempDir, type TestService } from "../_helpers.ts";
 
 const FIXTURES = "tests/fixtures/plugins";
 
@@ -65,6 +65,8 @@ Deno.test("rosey.db.migrate.<plugin>.apply runs every pending file in order and 
     "001_create_quotes_table.sql",
     "002_add_score.sql",
   ]);
+  // Asking made no database: the plugin has none until it writes.
+  await assert.rejects(Deno.stat(`${dir.path}/plugins/quote-db.db`), Deno.errors.NotFound);
 
   const applied = await migrate(t, "quote-db.apply", { target_version: "latest", applied_by: "ci" });
   assert.equal(applied.success, true);
@@ -251,7 +253,7 @@ Deno.test("rosey.db.migrate.<plugin>.apply: a failing migration rolls back whole
 Deno.test("rosey.db.migrate.<plugin> answers LOCK_TIMEOUT while another run holds the plugin's lock", async () => {
   await using dir = await tempDir();
   await using t = await serve(dir.path, FIXTURES);
-  await migrate(t, "quote-db.status"); // opens the plugin's database
+  await ask(t, "kv.quote-db.set", { key: "opened", value: true }); // makes the plugin's database
   // Another instance sharing the file took the lock a moment ago.
   const now = Date.now();
   onPluginDb(

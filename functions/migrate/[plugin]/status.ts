@@ -28,8 +28,9 @@ export default defineRequest({
     ignored_files: z.array(z.object({ filename: z.string(), reason: z.string() })),
   }),
   async handle(_input, ctx) {
-    const { store, files, ignored } = await openMigrations(ctx);
-    const applied = await appliedMigrations(store.db);
+    // A plugin that never wrote has applied nothing: its status makes no database.
+    const { store, files, ignored } = await openMigrations(ctx, true);
+    const applied = store ? await appliedMigrations(store.db) : [];
     const current = currentVersion(applied);
     const done = new Set(applied.map((a) => a.version));
     const pending = files.filter((f) => f.version > current && !done.has(f.version)).map((f) => ({
