@@ -100,6 +100,9 @@ export const ConfigSchema = z.object({
   EMBEDDING_DIMENSIONS: int(0, 8192).default(0).describe(
     "Length of the embeddings messages and memories take (0: none); fixed once a database stores them (README \"LLM memory\")",
   ),
+  EMBEDDING_DIMENSIONS: int(0, 8192).default(0).describe(
+    'Length of the embeddings messages and memories take (0: none); fixed once a database stores them (README "LLM memory")',
+  ),
   PLUGINS_DATABASE_URL: optionalText.pipe(z.string().superRefine(refuse(pluginsUrlProblem)).optional()).describe(
     "Where each plugin's database is, {plugin} standing for its name: file:<folder>/{plugin}.db or libsql://rosey-{plugin}-<org>.turso.io (remote ones use DATABASE_AUTH_TOKEN); default plugins/<plugin>.db beside a database file, in memory beside :memory:",
   ),
@@ -253,6 +256,7 @@ export function functionSettings(config: Config): FunctionSettings {
     SUBJECT_PREFIX: config.SUBJECT_PREFIX,
     RETENTION: config.RETENTION,
     BACKUP_DIR: config.BACKUP_DIR,
+    EMBEDDING_DIMENSIONS: config.EMBEDDING_DIMENSIONS,
     EMBEDDING_DIMENSIONS: config.EMBEDDING_DIMENSIONS,
   };
   const archive = config.CONVERSATION_ARCHIVE_DAYS > 0

@@ -37,7 +37,12 @@ async function main() {
   }
   let stopping = false;
   // Stages that can recover (database, migrations, NATS) retry by themselves; anything else ends here.
-  service.started.catch(() => stopping || Deno.exit(1));
+  service.started.catch((error) => {
+    if (stopping) return;
+    // A set-up mistake found once the database is open (EMBEDDING_DIMENSIONS against the stored one).
+    if (error instanceof ConfigError) exitConfig(error.problems);
+    Deno.exit(1);
+  });
   const stop = async (reason: string, code = 0) => {
     if (stopping) return;
     stopping = true;

@@ -23,6 +23,7 @@ import { routesOf } from "./runtime/routes.ts";
 import type { Sql } from "./function/sql.ts";
 import type { Writer } from "./storage/writer.ts";
 import { PluginDatabases } from "./storage/plugins.ts";
+import { prepareEmbeddings } from "./storage/embeddings.ts";
 
 /** A running rosey-db instance. */
 export interface Service {
@@ -141,6 +142,8 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
     log.info("Database open", { mode: db.mode, url: db.mode === "remote" ? "(remote)" : databaseUrl(config) });
     const migrations = await loadMigrations();
     await retry("migrations", () => migrate(db!, migrations, log));
+    // Not retried: a dimension other than the stored one is a set-up mistake (exit status 2).
+    await prepareEmbeddings(db, config.EMBEDDING_DIMENSIONS, log);
     const servers = config.NATS_URL ?? await embeddedNats();
     if (config.INGEST_MODE === "jetstream") metrics.natsReconnects.init({ connection: "jetstream" });
     if (threaded) {

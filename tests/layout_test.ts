@@ -17,6 +17,8 @@ const MAX_SETTINGS = 30;
  */
 const FEATURE_SETTINGS: Record<string, string> = {
   PLUGINS_DIR: "where plugins' migration files live is the operator's layout; nothing could guess it",
+  EMBEDDING_DIMENSIONS:
+    "vector columns are fixed when created, and only the operator knows which embedding model the bots use",
   EMBEDDING_DIMENSIONS: "vector columns are fixed when created, and only the operator knows which embedding model the bots use",
   CONVERSATION_ARCHIVE_DAYS:
     "how long a chat app's users come back to old conversations is the app's to know; moving them out too soon costs a restore",

@@ -10,6 +10,7 @@ import type { EventFunction, RequestFunction } from "../function/define.ts";
 import type { Logger } from "../log.ts";
 import { loadMigrations, migrate } from "../storage/migrate.ts";
 import { PluginDatabases } from "../storage/plugins.ts";
+import { prepareEmbeddings } from "../storage/embeddings.ts";
 import { eventWriter, type Ingest, startIngest } from "../ingest/pipeline.ts";
 import { IngestProgress } from "../ingest/progress.ts";
 import type { IngestSignals } from "../ingest/signals.ts";
@@ -80,6 +81,7 @@ export class DirectPath {
       const config = { ...loadConfig(this.env), INGEST_MODE: "core" as const };
       const db = await openDatabase(config, this.log);
       await migrate(db, await loadMigrations(), this.log);
+      await prepareEmbeddings(db, config.EMBEDDING_DIMENSIONS, this.log);
       const signals = this.#signals();
       // Handlers run inside the writer: no credential reaches them.
       const writer = eventWriter(db, { config: withoutCredentials(config), log: this.log, signals });

@@ -23,10 +23,12 @@ import conversationList from "../../functions/conversation/list.ts";
 import conversationMessageByRequest from "../../functions/conversation/message/by_request.ts";
 import conversationMessageBySource from "../../functions/conversation/message/by_source.ts";
 import conversationMessageCount from "../../functions/conversation/message/count.ts";
+import conversationMessageEmbed from "../../functions/conversation/message/embed.ts";
 import conversationMessageLast from "../../functions/conversation/message/last.ts";
 import conversationMessageList from "../../functions/conversation/message/list.ts";
 import conversationMessageSave from "../../functions/conversation/message/save.ts";
 import conversationMessageSearch from "../../functions/conversation/message/search.ts";
+import conversationMessageSimilar from "../../functions/conversation/message/similar.ts";
 import conversationRestore from "../../functions/conversation/restore.ts";
 import conversationSummaryGet from "../../functions/conversation/summary/get.ts";
 import conversationSummarySave from "../../functions/conversation/summary/save.ts";
@@ -127,12 +129,18 @@ export const FUNCTIONS = {
     fallback: "empty",
   },
   conversationMessageCount: { subject: "conversation.message.count", fn: conversationMessageCount, fallback: "empty" },
+  conversationMessageEmbed: { subject: "conversation.message.embed", fn: conversationMessageEmbed, fallback: null },
   conversationMessageLast: { subject: "conversation.message.last", fn: conversationMessageLast, fallback: "empty" },
   conversationMessageList: { subject: "conversation.message.list", fn: conversationMessageList, fallback: "empty" },
   conversationMessageSave: { subject: "conversation.message.save", fn: conversationMessageSave, fallback: null },
   conversationMessageSearch: {
     subject: "conversation.message.search",
     fn: conversationMessageSearch,
+    fallback: "empty",
+  },
+  conversationMessageSimilar: {
+    subject: "conversation.message.similar",
+    fn: conversationMessageSimilar,
     fallback: "empty",
   },
   conversationRestore: { subject: "conversation.restore", fn: conversationRestore, fallback: null },

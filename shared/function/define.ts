@@ -16,6 +16,8 @@ export interface FunctionSettings {
   readonly PLUGINS_DIR?: string;
   /** Days without a change after which maintenance moves a conversation to cold storage; absent: never. */
   readonly CONVERSATION_ARCHIVE_DAYS?: number;
+  /** Length of message and memory embeddings; 0 when embeddings are off. */
+  readonly EMBEDDING_DIMENSIONS: number;
 }
 
 /** What every handler receives besides its input. */

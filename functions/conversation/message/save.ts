@@ -4,6 +4,8 @@ import { ServiceError } from "../../../shared/function/errors.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { count } from "../../../shared/function/numbers.ts";
 import { requireDeliverable } from "../../../shared/function/fit_items.ts";
+import { Embedding, vectorOf } from "../../../shared/function/vectors.ts";
+import { EmbeddingModel, storeEmbedding } from "./_embedding.ts";
 import {
   ConversationId,
   Message,
@@ -28,9 +30,15 @@ export default defineRequest({
       model_name: z.string().optional(),
       latency_ms: z.number().nonnegative().optional(),
     }).default({}),
+    embedding: Embedding.optional().describe("The content's embedding, EMBEDDING_DIMENSIONS numbers"),
+    embedding_model: EmbeddingModel.optional(),
+  }).refine((input) => input.embedding || !input.embedding_model, {
+    path: ["embedding_model"],
+    message: "comes with an embedding",
   }),
   output: Message,
   handle(input, ctx) {
+    const vector = input.embedding && vectorOf(ctx.config, input.embedding);
     return writeConversation(ctx, async (tx) => {
       const conversation = await requireConversation(tx, input.conversation_id);
       if (conversation.status !== "ACTIVE") {
@@ -49,7 +57,7 @@ export default defineRequest({
       };
       // Stored, it is returned whole by message.list, last and export: one that never fits is refused now.
       requireDeliverable(message, ctx.replyBytes, "Message");
-      await tx.run(
+      const { lastInsertRowid: seq } = await tx.run(
         "INSERT INTO conversation_messages (id, conversation_id, role, content, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         [
           message.id,
@@ -60,6 +68,7 @@ export default defineRequest({
           message.created_at,
         ],
       );
+      if (vector) await storeEmbedding(tx, { seq: seq!, conversation, vector, model: input.embedding_model });
       await tx.run(
         `UPDATE conversations SET message_count = message_count + 1, last_message_at = ?1, updated_at = ?1, activity = ?2
           WHERE id = ?3`,
