@@ -12,6 +12,7 @@ import {
 import { setupProblems } from "./config/checks.ts";
 import { createLogger } from "./log.ts";
 import { startService } from "./service.ts";
+import { VERSION } from "./version.ts";
 
 /** Longest graceful stop: a batch commits in far less, and compose.yaml's stop_grace_period (40 s) is longer. */
 const SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -24,8 +25,13 @@ async function main() {
     console.log(usage());
     return;
   }
+  if (Deno.args.includes("--version")) {
+    console.log(`rosey-db ${VERSION}`);
+    return;
+  }
   const { config, tuning } = await loadValidConfig();
   const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  log.info("Starting rosey-db", { version: VERSION });
   for (const warning of removedSettingWarnings(Deno.env.toObject(), config)) log.warn(warning);
   let service;
   try {

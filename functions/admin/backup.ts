@@ -21,20 +21,21 @@ export default defineRequest({
   async handle(_input, ctx) {
     const started = performance.now();
     const dir = ctx.config.BACKUP_DIR;
-    await Deno.mkdir(dir, { recursive: true });
+    // Backups hold chat history: readable by the service's user alone.
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     // The time orders the names; the suffix keeps two backups of the same millisecond apart.
     const stamp = `${new Date().toISOString().replaceAll(":", "-")}-${crypto.randomUUID().slice(0, 8)}`;
     const file = `${dir}/${PREFIX}${stamp}.db`;
     // On the reader's connection: one read transaction, a consistent snapshot, and writes go on meanwhile.
-    await ctx.db.run("VACUUM INTO ?", [file]);
+    await ctx.db.run("VACUUM INTO ?", [await privateFile(file)]);
     // Measured now: a newer backup running beside this one may remove this copy as old.
     const { size } = await Deno.stat(file);
     const plugins = [];
     const names = ctx.plugins.remote ? [] : await ctx.plugins.list();
-    if (names.length > 0) await Deno.mkdir(pluginsFolder(file));
+    if (names.length > 0) await Deno.mkdir(pluginsFolder(file), { mode: 0o700 });
     for (const plugin of names) {
       const copy = `${pluginsFolder(file)}/${plugin}.db`;
-      await (await ctx.plugin(plugin)).db.run("VACUUM INTO ?", [copy]);
+      await (await ctx.plugin(plugin)).db.run("VACUUM INTO ?", [await privateFile(copy)]);
       plugins.push({ plugin, file: copy, size_bytes: (await Deno.stat(copy)).size });
     }
     const backups: string[] = [];
@@ -65,4 +66,15 @@ export default defineRequest({
 /** The folder of a backup's plugin databases: `rosey-db-<time>.plugins` beside `rosey-db-<time>.db`. */
 function pluginsFolder(file: string): string {
   return file.replace(/\.db$/, ".plugins");
+}
+
+/**
+ * Makes `path` an empty file only its owner can read (VACUUM INTO fills an empty file it finds, and
+ * keeps its mode), so no copy is ever readable by others, not even while it is written.
+ */
+async function privateFile(path: string): Promise<string> {
+  await Deno.writeFile(path, new Uint8Array(), { createNew: true, mode: 0o600 });
+  // The mode given at creation is narrowed by the umask, never widened; say it once more regardless.
+  await Deno.chmod(path, 0o600);
+  return path;
 }

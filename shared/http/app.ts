@@ -4,6 +4,7 @@ import { z } from "zod";
 import { type Config, ConfigError } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Route } from "../runtime/routes.ts";
+import { VERSION } from "../version.ts";
 
 /** Options for {@linkcode createHttpApp}. */
 export interface HttpOptions {
@@ -17,7 +18,7 @@ export interface HttpOptions {
 /** Builds the Hono app; serve it with `Deno.serve(app.fetch)`. */
 export function createHttpApp(options: HttpOptions): Hono {
   const app = new Hono();
-  app.get("/health", (c) => c.json({ status: "ok" }));
+  app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
   app.get("/ready", async (c) => {
     const reasons = await options.notReady();
     return reasons.length === 0 ? c.json({ status: "ready" }) : c.json({ status: "not_ready", reasons }, 503);

@@ -20,6 +20,12 @@ Deno.test("rosey.db.admin.backup copies each plugin's database beside the servic
   const first = await ask<Backup & { plugin_databases: string }>(t, "admin.backup");
   assert.deepEqual(first.plugins.map((p) => p.plugin), ["quote-db", "trivia"]);
   assert.equal(first.plugin_databases, "copied");
+  // Chat history and plugin data: the service's user alone may read them.
+  for (
+    const path of [`${dir.path}/backups`, first.file, first.file.replace(/\.db$/, ".plugins"), first.plugins[0].file]
+  ) {
+    assert.equal((await Deno.stat(path)).mode! & 0o077, 0, `${path} is private`);
+  }
   for (const { plugin, file } of first.plugins) {
     assert.equal(file, `${first.file.replace(/\.db$/, ".plugins")}/${plugin}.db`);
     const copy = createClient({ url: `file:${file}` });

@@ -110,6 +110,22 @@ Deno.test("shared/main.ts --help prints the flags and every setting, and exits 0
   }
 });
 
+Deno.test("the version shows in --version, the first log line and /health, all from deno.json", async () => {
+  const { version } = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  assert.match(version, /^\d+\.\d+\.\d+/);
+  const { code, stdout } = await runMain({}, ["--version"]);
+  assert.deepEqual([code, stdout.trim()], [0, `rosey-db ${version}`]);
+  const running = spawnMain({ NATS_URL: "nats://127.0.0.1:1" });
+  await waitFor(() => running.log().includes("\n"), 10_000, "a first log line");
+  const first = JSON.parse(running.log().split("\n")[0]);
+  assert.deepEqual([first.msg, first.version], ["Starting rosey-db", version]);
+  await waitReadiness(running.base, { reason: "cannot connect", timeoutMs: 10_000 });
+  assert.deepEqual(await (await fetch(running.base + "/health")).json(), { status: "ok", version });
+  running.child.kill("SIGTERM");
+  await running.child.status;
+  await running.reading;
+});
+
 Deno.test("with NATS unreachable, each attempt logs the target and the cause at once, /ready shows them, SIGTERM exits 0 at once", async () => {
   const refusedPort = freePort();
   const refused = spawnMain({ NATS_URL: `nats://127.0.0.1:${refusedPort}` });

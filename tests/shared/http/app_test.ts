@@ -7,7 +7,7 @@ import { FIXTURE_FUNCTIONS, http, startNats, startTestService, waitFor } from ".
 
 Deno.test("/health and /ready answer 200 when everything is up", async () => {
   await using t = await startTestService();
-  assert.deepEqual(await (await http(t.service, "/health")).json(), { status: "ok" });
+  assert.equal((await (await http(t.service, "/health")).json()).status, "ok");
   const ready = await http(t.service, "/ready");
   assert.equal(ready.status, 200);
   assert.deepEqual(await ready.json(), { status: "ready" });
