@@ -45,6 +45,11 @@ import kvDelete from "../../functions/kv/delete.ts";
 import kvGet from "../../functions/kv/get.ts";
 import kvList from "../../functions/kv/list.ts";
 import kvSet from "../../functions/kv/set.ts";
+import memoryDelete from "../../functions/memory/delete.ts";
+import memoryGet from "../../functions/memory/get.ts";
+import memoryNamespaces from "../../functions/memory/namespaces.ts";
+import memoryPut from "../../functions/memory/put.ts";
+import memorySearch from "../../functions/memory/search.ts";
 import messageLog from "../../functions/message/log.ts";
 import messagesOutboundEnqueue from "../../functions/messages/outbound/enqueue.ts";
 import messagesOutboundGet from "../../functions/messages/outbound/get.ts";
@@ -159,6 +164,11 @@ export const FUNCTIONS = {
   kvGet: { subject: "kv.get", fn: kvGet, fallback: null },
   kvList: { subject: "kv.list", fn: kvList, fallback: null },
   kvSet: { subject: "kv.set", fn: kvSet, fallback: null },
+  memoryDelete: { subject: "memory.delete", fn: memoryDelete, fallback: null },
+  memoryGet: { subject: "memory.get", fn: memoryGet, fallback: null },
+  memoryNamespaces: { subject: "memory.namespaces", fn: memoryNamespaces, fallback: "empty" },
+  memoryPut: { subject: "memory.put", fn: memoryPut, fallback: null },
+  memorySearch: { subject: "memory.search", fn: memorySearch, fallback: null },
   messageLog: { subject: "message.log", fn: messageLog },
   messagesOutboundEnqueue: { subject: "messages.outbound.enqueue", fn: messagesOutboundEnqueue, fallback: null },
   messagesOutboundGet: { subject: "messages.outbound.get", fn: messagesOutboundGet, fallback: "empty" },
