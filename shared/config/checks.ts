@@ -116,6 +116,12 @@ export async function setupProblems(config: Config, databasePath: string | undef
       problems.push(`${key}: cannot read "${file}": ${osReason(error)}`);
     }
   }
+  // Without NATS_URL the service starts a nats-server of its own, which needs --allow-run.
+  if (!config.NATS_URL && Deno.permissions.querySync({ name: "run" }).state !== "granted") {
+    problems.push(
+      "NATS_URL: not set, and this process may not start a nats-server of its own (it runs without --allow-run, as in the container): set NATS_URL to your NATS server",
+    );
+  }
   if (Boolean(config.NATS_TLS_CERT) !== Boolean(config.NATS_TLS_KEY)) {
     problems.push("NATS_TLS_CERT: a client certificate needs its key (NATS_TLS_KEY) and the other way round");
   }
