@@ -12,6 +12,7 @@ import type { FunctionSettings, RequestContext, RequestFunction, Store } from ".
 import type { Logger } from "../log.ts";
 import type { IngestProgress } from "../ingest/progress.ts";
 import type { PluginDatabase, PluginDatabases } from "../storage/plugins.ts";
+import { audited, type RequestHeaders } from "./audit.ts";
 
 /**
  * Longest wait of a request for the events received before it. Never reached in normal work: a flood
@@ -44,6 +45,8 @@ export interface RequestCall {
   params: Record<string, string>;
   /** Bytes its reply's body may take (the connected server's max_payload less the headers); none without NATS. */
   replyBytes?: number;
+  /** The request's headers (over NATS): the actor an admin action is audited under. */
+  headers?: RequestHeaders;
 }
 
 /** Runs request functions. */
@@ -58,10 +61,14 @@ export class RequestRunner {
    * The handler's reply to a raw payload. Bad input is refused before any wait, so that a backlog of
    * events never turns a 400 into a 503.
    */
-  async answer(call: RequestCall, raw: Uint8Array): Promise<unknown> {
-    const input = decodeInput(call.fn.input, raw, this.options.config.MAX_PAYLOAD_BYTES);
-    await this.#eventsCommitted();
-    return await call.fn.handle(input, this.context(call));
+  answer(call: RequestCall, raw: Uint8Array): Promise<unknown> {
+    const { config: { SUBJECT_PREFIX: prefix }, log } = this.options;
+    // Admin actions leave one audit line each, refused ones included (shared/runtime/audit.ts).
+    return audited(call, { prefix, log }, async () => {
+      const input = decodeInput(call.fn.input, raw, this.options.config.MAX_PAYLOAD_BYTES);
+      await this.#eventsCommitted();
+      return await call.fn.handle(input, this.context(call));
+    });
   }
 
   /** The handler's reply to an input given as a value, with the same validation. */

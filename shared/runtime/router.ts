@@ -162,6 +162,7 @@ export class Router {
       subject: msg.subject,
       params: this.table.params(route, msg.subject),
       replyBytes: replyRoom(maxPayload),
+      headers: msg.headers,
     };
     const value = await this.options.runner.answer(call, msg.data);
     const reply = fitReply(value, JSON.stringify(value), maxPayload, fn.cut);
