@@ -59,6 +59,11 @@ export interface NearestOptions {
   /** The scope as a condition over `t` and the joins (constant SQL with `?` placeholders). */
   where: string;
   args: SqlValue[];
+  /**
+   * A condition over `t` alone holding at least the scope, that an index answers (`t.user_id = ?`):
+   * how many vectors it holds picks the exact scan or the index, without reading the joins.
+   */
+  size?: { where: string; args: SqlValue[] };
   /** The query vector, from {@linkcode vectorOf}. */
   vector: Uint8Array;
   limit: number;
@@ -82,9 +87,11 @@ const MAX_CANDIDATES = 1000;
 export async function nearest(db: Sql, options: NearestOptions): Promise<{ id: number; distance: number }[]> {
   const { key, index } = TABLES[options.table];
   const from = `${options.table} t ${options.join ?? ""}`;
+  const size = options.size ?? { where: options.where, args: options.args };
   const sized = await db.first<{ n: number }>(
-    `SELECT count(*) AS n FROM (SELECT 1 FROM ${from} WHERE ${options.where} LIMIT ${EXACT_SCOPE + 1})`,
-    options.args,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM ${size === options.size ? `${options.table} t` : from}
+      WHERE ${size.where} LIMIT ${EXACT_SCOPE + 1})`,
+    size.args,
   );
   if (sized!.n > EXACT_SCOPE) {
     const candidates = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, options.limit * OVERSAMPLE));

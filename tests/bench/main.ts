@@ -6,7 +6,8 @@
  * Sizes come from the environment so that a smoke test can run it small: BENCH_EVENTS (200000),
  * BENCH_CHAT_ROWS (100000), BENCH_REQUESTS (5000), BENCH_SECONDS (10), BENCH_CLIENT_EVENTS (20000),
  * BENCH_RYW_TRIALS (1000), BENCH_BOT_SECONDS (5); plugin storage (./plugins.ts): BENCH_ROWS (100000),
- * BENCH_SINGLE_INSERTS (1000).
+ * BENCH_SINGLE_INSERTS (1000); LLM memory (./memory.ts): BENCH_VECTORS (100000), BENCH_MEMORY_ITEMS (100000),
+ * BENCH_SCOPED_VECTORS (5000), BENCH_EMBEDDED_SAVES (3000).
  */
 import { createClient } from "@libsql/client";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -16,6 +17,7 @@ import { silentLogger } from "../../shared/log.ts";
 import { startNatsServer } from "../../shared/nats/local_server.ts";
 import { botWorkload, readYourWrites } from "./bot_workload.ts";
 import { pluginFigures } from "./plugins.ts";
+import { memoryFigures } from "./memory.ts";
 import { percentile, runScript, type ServiceProcess, sleep, spawnScript, startServiceProcess } from "./_harness.ts";
 
 const size = (name: string, fallback: number) => Number(Deno.env.get(name) ?? fallback);
@@ -299,6 +301,8 @@ try {
     interleavedLatency,
     throughput,
   });
+  // LLM memory: embeddings, similarity, hybrid recall and the memory store (tests/bench/memory.ts).
+  await memoryFigures({ natsUrl: nats.url, workDir, record });
   service = await startServiceProcess(nats.url, requestDb);
   echo.kill("SIGTERM");
   await echo.status;

@@ -13,11 +13,14 @@ export async function similarMessages(
   limit: number,
 ): Promise<{ seq: number; score: number }[]> {
   const byUser = "user_id" in scope;
+  const owner = byUser ? "t.user_id = ?" : "t.conversation_id = ?";
+  const args = [byUser ? scope.user_id : scope.conversation_id];
   const found = await nearest(db, {
     table: "message_embeddings",
     join: "JOIN conversations c ON c.id = t.conversation_id",
-    where: `${byUser ? "t.user_id" : "t.conversation_id"} = ? AND c.status != 'DELETED'`,
-    args: [byUser ? scope.user_id : scope.conversation_id],
+    where: `${owner} AND c.status != 'DELETED'`,
+    args,
+    size: { where: owner, args },
     vector,
     limit,
   });
