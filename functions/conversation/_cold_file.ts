@@ -2,6 +2,7 @@
  * Cold-storage files: compressed JSON Lines, one conversation a line with every row it has in the live
  * tables, written so that a file is either whole under its final name or not there at all.
  */
+import { gunzipSync, gzipSync } from "node:zlib";
 import type { Row, Sql } from "../../shared/function/sql.ts";
 
 /** Folder of the cold-storage files under BACKUP_DIR. */
@@ -15,8 +16,12 @@ export interface ColdConversation {
   tables: Record<string, Row[]>;
 }
 
-/** Tables whose rows belong to one conversation through `conversation_id`, children after their parents. */
-export const CONVERSATION_TABLES = ["conversation_messages", "conversation_summaries"] as const;
+/**
+ * Tables whose rows belong to one conversation through `conversation_id`, children after their parents.
+ * message_embeddings exists only with EMBEDDING_DIMENSIONS set (the memory store's); a table the
+ * database lacks has no stored columns and is passed over.
+ */
+export const CONVERSATION_TABLES = ["conversation_messages", "conversation_summaries", "message_embeddings"] as const;
 
 /** The stored (not generated) columns of a table: the allow-list of names a cold row may set. */
 export async function storedColumns(db: Sql, table: string): Promise<string[]> {
@@ -52,8 +57,8 @@ export function decodeValue(value: unknown): unknown {
  */
 export async function writeColdFile(path: string, conversations: ColdConversation[]): Promise<void> {
   const text = conversations.map((c) => JSON.stringify(c, encodeValue)).join("\n") + "\n";
-  const compressed = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-  const bytes = new Uint8Array(await new Response(compressed).arrayBuffer());
+  // zlib in one call: half the time of a CompressionStream on a batch's few MiB.
+  const bytes = gzipSync(new TextEncoder().encode(text));
   const temporary = `${path}.tmp`;
   const file = await Deno.open(temporary, { write: true, create: true, truncate: true });
   try {
@@ -69,8 +74,7 @@ export async function writeColdFile(path: string, conversations: ColdConversatio
 
 /** The conversation with id `id` in a cold-storage file, or undefined. */
 export async function readColdConversation(path: string, id: string): Promise<ColdConversation | undefined> {
-  const file = await Deno.open(path);
-  const text = await new Response(file.readable.pipeThrough(new DecompressionStream("gzip"))).text();
+  const text = new TextDecoder().decode(gunzipSync(await Deno.readFile(path)));
   // Each line starts with the conversation's row, whose first column is its id: no need to parse the rest.
   const marker = `{"conversation":{"id":${JSON.stringify(id)},`;
   const line = text.split("\n").find((line) => line.startsWith(marker));

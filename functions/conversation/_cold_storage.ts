@@ -69,6 +69,7 @@ async function archiveBatch(tx: Sql, folder: string, cutoff: number): Promise<nu
   }
   for (const table of CONVERSATION_TABLES) {
     const stored = await storedColumns(tx, table);
+    if (stored.length === 0) continue;
     const order = stored.includes("seq") ? "seq" : "rowid";
     const rows = await tx.query(
       `SELECT ${
@@ -89,6 +90,7 @@ async function archiveBatch(tx: Sql, folder: string, cutoff: number): Promise<nu
     [name, archivedAt, idList],
   );
   for (const table of [...CONVERSATION_TABLES].reverse()) {
+    if ((await storedColumns(tx, table)).length === 0) continue;
     await tx.run(`DELETE FROM ${table} WHERE conversation_id IN (SELECT value FROM json_each(?))`, [idList]);
   }
   await tx.run("DELETE FROM conversations WHERE id IN (SELECT value FROM json_each(?))", [idList]);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { count } from "../../shared/function/numbers.ts";
 import { defineRequest } from "../../shared/function/define.ts";
+import type { Row } from "../../shared/function/sql.ts";
 import { LIST_ENVELOPE_BYTES } from "../../shared/function/fit_items.ts";
 import { ConversationId, Message, MESSAGE_COLUMNS, messageOf, requireConversation } from "./_model.ts";
 import { newestSummary, Summary } from "./summary/_summary.ts";
@@ -8,8 +9,12 @@ import { newestSummary, Summary } from "./summary/_summary.ts";
 /** A message's tokens: `metadata.tokens` when the caller stored a count there, else ⌈characters / 4⌉. */
 const TOKENS = `CASE WHEN json_type(metadata, '$.tokens') = 'integer' AND json_extract(metadata, '$.tokens') >= 0
   THEN json_extract(metadata, '$.tokens') ELSE (length(content) + 3) / 4 END`;
-/** Rows read per step, newest first: the first step covers a usual prompt, each further one is twice as long. */
-const FIRST_STEP = 64;
+/**
+ * Rows read per step, newest first: the first step is sized for the budget at 25 tokens a message (short
+ * chat turns), so one query usually covers it; each further step is twice as long.
+ */
+const TOKENS_PER_STEP_ROW = 25;
+const FIRST_STEP = 32;
 const LAST_STEP = 1024;
 const utf8 = new TextEncoder();
 
@@ -53,28 +58,46 @@ export default defineRequest({
     }
     // Messages the summary covers are left out, whether or not the summary itself fit.
     const floor = found?.through_seq ?? 0;
-    const newestFirst: z.infer<typeof Message>[] = [];
-    let before = Number.MAX_SAFE_INTEGER, step = FIRST_STEP;
-    fill: while (true) {
-      const rows = await ctx.db.query<Record<string, unknown> & { seq: number; tokens: number }>(
-        `SELECT ${MESSAGE_COLUMNS}, seq, ${TOKENS} AS tokens FROM conversation_messages
+    // First the tokens alone, newest first, to find the oldest message that fits; then those messages.
+    let oldest = Number.MAX_SAFE_INTEGER, newest = 0, before = Number.MAX_SAFE_INTEGER;
+    let step = Math.min(LAST_STEP, Math.max(FIRST_STEP, Math.ceil(budget / TOKENS_PER_STEP_ROW)));
+    count: while (true) {
+      const rows = await ctx.db.query<{ seq: number; tokens: number }>(
+        `SELECT seq, ${TOKENS} AS tokens FROM conversation_messages
           WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
         [input.conversation_id, floor, before, step],
       );
-      for (const { seq: _, tokens, ...row } of rows) {
-        const message = messageOf(row);
-        const bytes = utf8.encode(JSON.stringify(message)).length + 1;
-        if (used + tokens > budget || bytes > bytesLeft) {
+      for (const { seq, tokens } of rows) {
+        if (used + tokens > budget) {
           truncated = true;
-          break fill;
+          break count;
         }
-        newestFirst.push(message);
         used += tokens;
-        bytesLeft -= bytes;
+        oldest = seq;
+        newest ||= seq;
       }
       if (rows.length < step) break;
       before = rows.at(-1)!.seq;
       step = Math.min(step * 2, LAST_STEP);
+    }
+    const rows = oldest === Number.MAX_SAFE_INTEGER ? [] : await ctx.db.query<Row & { seq: number; tokens: number }>(
+      `SELECT ${MESSAGE_COLUMNS}, ${TOKENS} AS tokens FROM conversation_messages
+        WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq DESC`,
+      // Up to the newest counted: a message saved between the two reads was not.
+      [input.conversation_id, oldest, newest],
+    );
+    // Within the reply's bytes too: the newest that fit (a budget in the millions could outgrow it).
+    const newestFirst: z.infer<typeof Message>[] = [];
+    for (const { tokens: _, ...columns } of rows) {
+      const message = messageOf(columns);
+      const bytes = utf8.encode(JSON.stringify(message)).length + 1;
+      if (bytes > bytesLeft) {
+        truncated = true;
+        used -= rows.slice(newestFirst.length).reduce((sum, r) => sum + r.tokens, 0);
+        break;
+      }
+      newestFirst.push(message);
+      bytesLeft -= bytes;
     }
     return {
       ...(summary ? { summary } : {}),

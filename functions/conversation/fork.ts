@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { ServiceError } from "../../shared/function/errors.ts";
 import { defineRequest } from "../../shared/function/define.ts";
+import type { Sql } from "../../shared/function/sql.ts";
+import { storedColumns } from "./_cold_file.ts";
 import {
   Conversation,
   ConversationId,
@@ -62,14 +64,16 @@ export default defineRequest({
         [source.id, through.seq],
       );
       const copies = new Map<string, string>();
+      const embeddings = await embeddingCopy(tx);
       for (const message of messages) {
         const copy = crypto.randomUUID();
         copies.set(message.id, copy);
-        await tx.run(
+        const { lastInsertRowid } = await tx.run(
           `INSERT INTO conversation_messages (id, conversation_id, role, content, metadata, created_at)
             SELECT ?, ?, role, content, metadata, created_at FROM conversation_messages WHERE seq = ?`,
           [copy, fork.id, message.seq],
         );
+        if (embeddings) await tx.run(embeddings, [lastInsertRowid!, fork.id, message.seq]);
       }
       const summaries = await tx.query<{ id: number; through_message_id: string }>(
         "SELECT id, through_message_id FROM conversation_summaries WHERE conversation_id = ? AND through_seq <= ? ORDER BY id",
@@ -96,3 +100,14 @@ export default defineRequest({
     });
   },
 });
+
+/**
+ * The statement copying a message's embedding to its copy (seq, conversation_id, source seq), or
+ * undefined where the database keeps none (EMBEDDING_DIMENSIONS unset): the copy is found by meaning too.
+ */
+async function embeddingCopy(tx: Sql): Promise<string | undefined> {
+  const columns = (await storedColumns(tx, "message_embeddings")).filter((c) => c !== "seq" && c !== "conversation_id");
+  if (columns.length === 0) return undefined;
+  return `INSERT INTO message_embeddings (seq, conversation_id, ${columns.join(", ")})
+    SELECT ?, ?, ${columns.join(", ")} FROM message_embeddings WHERE seq = ?`;
+}

@@ -39,6 +39,10 @@ export default defineRequest({
 /** Inserts rows read from a cold-storage file; only the table's stored columns may be named. */
 async function insertRows(tx: Sql, table: string, rows: Record<string, unknown>[]): Promise<void> {
   const allowed = new Set(await storedColumns(tx, table));
+  if (rows.length > 0 && allowed.size === 0) {
+    // Embeddings archived while EMBEDDING_DIMENSIONS was set, restored without it: nowhere to go.
+    throw new ServiceError(409, `Conversation has rows for "${table}", which this database lacks`);
+  }
   for (const row of rows) {
     const names = Object.keys(row).filter((name) => allowed.has(name));
     await tx.run(

@@ -18,6 +18,8 @@ Deno.test("deno task bench runs end to end at a small size and writes every figu
       BENCH_SCOPED_VECTORS: "100",
       BENCH_MEMORY_ITEMS: "300",
       BENCH_EMBEDDED_SAVES: "64",
+      BENCH_CONTEXT_MESSAGES: "500",
+      BENCH_ARCHIVE_CONVERSATIONS: "100",
       BENCH_OUT: out,
     },
     stdout: "piped",
@@ -26,7 +28,7 @@ Deno.test("deno task bench runs end to end at a small size and writes every figu
   assert.ok(success);
   assert.match(new TextDecoder().decode(stdout), /^\| figure \| value \|/m);
   const { results } = JSON.parse(await Deno.readTextFile(out));
-  assert.equal(results.length, 24);
+  assert.equal(results.length, 27);
   for (const r of results) {
     // Misses are counted, and none is the expected count.
     const least = r.unit === "misses" ? 0 : Number.MIN_VALUE;

@@ -6,8 +6,9 @@
  * Sizes come from the environment so that a smoke test can run it small: BENCH_EVENTS (200000),
  * BENCH_CHAT_ROWS (100000), BENCH_REQUESTS (5000), BENCH_SECONDS (10), BENCH_CLIENT_EVENTS (20000),
  * BENCH_RYW_TRIALS (1000), BENCH_BOT_SECONDS (5); plugin storage (./plugins.ts): BENCH_ROWS (100000),
- * BENCH_SINGLE_INSERTS (1000); LLM memory (./memory.ts): BENCH_VECTORS (100000), BENCH_MEMORY_ITEMS (100000),
- * BENCH_SCOPED_VECTORS (5000), BENCH_EMBEDDED_SAVES (3000).
+ * BENCH_SINGLE_INSERTS (1000); the conversation store (./conversations.ts): BENCH_CONTEXT_MESSAGES (10000),
+ * BENCH_ARCHIVE_CONVERSATIONS (10000); LLM memory (./memory.ts): BENCH_VECTORS (100000), BENCH_MEMORY_ITEMS
+ * (100000), BENCH_SCOPED_VECTORS (5000), BENCH_EMBEDDED_SAVES (3000).
  */
 import { createClient } from "@libsql/client";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -17,6 +18,7 @@ import { silentLogger } from "../../shared/log.ts";
 import { startNatsServer } from "../../shared/nats/local_server.ts";
 import { botWorkload, readYourWrites } from "./bot_workload.ts";
 import { pluginFigures } from "./plugins.ts";
+import { conversationFigures } from "./conversations.ts";
 import { memoryFigures } from "./memory.ts";
 import { percentile, runScript, type ServiceProcess, sleep, spawnScript, startServiceProcess } from "./_harness.ts";
 
@@ -301,6 +303,8 @@ try {
     interleavedLatency,
     throughput,
   });
+  // The conversation store: prompt context, archival and restore (tests/bench/conversations.ts).
+  await conversationFigures({ natsUrl: nats.url, workDir, requests: REQUESTS, record, interleavedLatency });
   // LLM memory: embeddings, similarity, hybrid recall and the memory store (tests/bench/memory.ts).
   await memoryFigures({ natsUrl: nats.url, workDir, record });
   service = await startServiceProcess(nats.url, requestDb);

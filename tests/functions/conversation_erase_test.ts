@@ -95,6 +95,17 @@ Deno.test("rosey.db.conversation.user.erase leaves no row with the user's conten
   await deadLetter({ user_id: "erin", title: `lost ${erin}` });
   await deadLetter({ conversation_id: kept.id, content: `lost ${olaf}` });
   await deadLetter({ conversation_id: cold.id, content: `lost ${erin}` });
+  // Memories, where the memory store (LLM memory I) is there: namespaces starting with the user id go.
+  const memoryStore =
+    (await t.service.db()!.read.query("SELECT 1 FROM sqlite_master WHERE name = 'memory_items'")).length;
+  for (const [namespace, word] of [[["erin", "prefs"], erin], [["olaf"], olaf], [["erinx"], olaf]] as const) {
+    if (!memoryStore) break;
+    await writeSql(
+      t,
+      "INSERT INTO memory_items (namespace, key, value, text, created_at, updated_at) VALUES (?, 'k', '{}', ?, 1, 1)",
+      [JSON.stringify(namespace), `likes ${word}`],
+    );
+  }
   // The check can see content: both users' words are there before, in the tables and in the file.
   await ask(t, "admin.maintenance", {});
   assert.ok((await tablesHolding(t, erin)).includes("conversation_messages"));
@@ -106,7 +117,7 @@ Deno.test("rosey.db.conversation.user.erase leaves no row with the user's conten
     conversations: 3,
     messages: 4 + 4 + 3,
     summaries: 3,
-    memories: 0,
+    memories: memoryStore ? 1 : 0,
     dead_letters: 3,
     cold_storage: 1,
   });
@@ -126,7 +137,12 @@ Deno.test("rosey.db.conversation.user.erase leaves no row with the user's conten
   ]);
   assert.equal(await fileHolds(path, erin), false, "after VACUUM the file holds none of it");
   // The user id stays only in the audit record, with ids and counts.
-  assert.deepEqual(await tablesHolding(t, "erin"), ["conversation_erasures"]);
+  // (and in the namespace ["erinx"], another user's: a namespace starts with the user id as its first element.)
+  assert.deepEqual(await tablesHolding(t, "erin"), ["conversation_erasures", ...(memoryStore ? ["memory_items"] : [])]);
+  if (memoryStore) {
+    const namespaces = await t.service.db()!.read.query<{ namespace: string }>("SELECT namespace FROM memory_items");
+    assert.deepEqual(namespaces.map((row) => row.namespace).sort(), ['["erinx"]', '["olaf"]']);
+  }
   assert.equal((await t.service.db()!.read.query("SELECT 1 FROM conversation_erasures")).length, 2);
   const [audit] = await t.service.db()!.read.query<{ conversation_ids: string; counts: string }>(
     "SELECT conversation_ids, counts FROM conversation_erasures ORDER BY id LIMIT 1",

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { id } from "../../../shared/function/text.ts";
 import { defineRequest } from "../../../shared/function/define.ts";
 import { nowSeconds, writeConversation } from "../_model.ts";
+import type { Sql } from "../../../shared/function/sql.ts";
 import { removeIfUnnamed } from "../_cold_storage.ts";
 
 const Counts = z.object({
@@ -18,7 +19,7 @@ const Counts = z.object({
 
 export default defineRequest({
   description:
-    "Erase a user's conversations, messages and summaries (deleted ones too) from the live tables, their full-text index and dead letters, with secure_delete; an audit record keeps ids and counts",
+    "Erase a user's conversations, messages, summaries and message embeddings (deleted ones too) and memories under namespaces starting with the user id, from the live tables, their full-text and vector indexes and dead letters, with secure_delete; an audit record keeps ids and counts",
   input: z.object({
     user_id: id().min(1).max(200),
     /**
@@ -61,6 +62,7 @@ export default defineRequest({
             OR json_extract(CAST(payload AS TEXT), '$.id') IN (SELECT value FROM json_each(?2)))`,
         [input.user_id, ids],
       );
+      const memories = await eraseMemories(tx, input.user_id);
       // A delete only marks terms deleted in later index segments; merging them all drops the old ones.
       if (messages > 0) {
         await tx.run("INSERT INTO conversation_messages_fts (conversation_messages_fts) VALUES ('optimize')");
@@ -70,7 +72,7 @@ export default defineRequest({
         conversations,
         messages,
         summaries,
-        memories: 0,
+        memories,
         dead_letters: deadLetters,
         cold_storage: cold,
       };
@@ -91,3 +93,18 @@ export default defineRequest({
     return counts;
   },
 });
+
+/**
+ * The user's memories: items whose namespace path starts with the user id, by the memory store's
+ * convention (their embeddings go with them by cascade). None where the database has no memory store.
+ */
+async function eraseMemories(tx: Sql, userId: string): Promise<number> {
+  const store = await tx.first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'memory_items'");
+  if (!store) return 0;
+  const { changes } = await tx.run(
+    "DELETE FROM memory_items WHERE json_valid(namespace) AND json_extract(namespace, '$[0]') = ?",
+    [userId],
+  );
+  if (changes > 0) await tx.run("INSERT INTO memory_items_fts (memory_items_fts) VALUES ('optimize')");
+  return changes;
+}
