@@ -82,6 +82,9 @@ export const ConfigSchema = z.object({
   HTTP_HOST: z.string().min(1).default("127.0.0.1").describe("HTTP bind address"),
   HTTP_PORT: int(0, 65535).default(8080).describe("HTTP port (0 picks a free one)"),
   METRICS_TOKEN: optionalText.describe("Bearer token required by /metrics (or METRICS_TOKEN_FILE)"),
+  ADMIN_TOKEN: z.string().min(16, "at least 16 characters: it opens replay, purge and backups").optional().describe(
+    'Token that turns on the admin page at /admin and logs into it (or ADMIN_TOKEN_FILE; not METRICS_TOKEN); unset, /admin is 404 (README "Admin page")',
+  ),
   LOG_LEVEL: logLevel.default("INFO").describe("DEBUG, INFO, WARNING or ERROR"),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json").describe("Log line format"),
   MAINTENANCE_INTERVAL: seconds.default(3600).describe("Seconds between maintenance runs (0 disables the timer)"),
@@ -163,6 +166,7 @@ const SECRETS = [
   "DATABASE_AUTH_TOKEN",
   "DATABASE_ENCRYPTION_KEY",
   "METRICS_TOKEN",
+  "ADMIN_TOKEN",
 ];
 
 /** Settings that hold a credential or say where one is used; nothing a writer or a handler needs. */
@@ -227,6 +231,9 @@ export function loadConfig(env: Record<string, string | undefined>, args: string
     return typeof verdict === "string" ? [`${name}: removed: ${verdict}`] : [];
   });
   if (removed.length > 0) throw new ConfigError(removed);
+  if (config.ADMIN_TOKEN && config.ADMIN_TOKEN === config.METRICS_TOKEN) {
+    throw new ConfigError(["ADMIN_TOKEN: must differ from METRICS_TOKEN: whoever scrapes metrics would be an admin"]);
+  }
   if (config.DATABASE_URL && config.DATABASE_PATH) {
     throw new ConfigError(["DATABASE_PATH: set either DATABASE_URL or DATABASE_PATH (--db-path), not both"]);
   }

@@ -6,6 +6,7 @@ import { type Database, databaseMode, openDatabase } from "./storage/db.ts";
 import { discoverFunctions, selectFunctions } from "./runtime/discover.ts";
 import { serveDiscovery } from "./nats/service_discovery.ts";
 import { createHttpApp, serveHttp } from "./http/app.ts";
+import { callAsAdminPage } from "./http/admin_page.ts";
 import { IngestThread } from "./ingest/thread.ts";
 import { eventWriter, type Ingest, startIngest } from "./ingest/pipeline.ts";
 import { IngestProgress } from "./ingest/progress.ts";
@@ -115,7 +116,20 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
     return reasons;
   };
 
-  const app = createHttpApp({ metrics, notReady, routes: () => router.routes, metricsToken: config.METRICS_TOKEN });
+  const admin = config.ADMIN_TOKEN
+    ? {
+      token: config.ADMIN_TOKEN,
+      backupDir: config.BACKUP_DIR,
+      call: callAsAdminPage(router, { prefix: config.SUBJECT_PREFIX, log }),
+    }
+    : undefined;
+  const app = createHttpApp({
+    metrics,
+    notReady,
+    routes: () => router.routes,
+    metricsToken: config.METRICS_TOKEN,
+    admin,
+  });
   const http = serveHttp(config, app.fetch);
   const httpUrl = `http://${
     config.HTTP_HOST.includes(":") ? `[${config.HTTP_HOST}]` : config.HTTP_HOST

@@ -24,6 +24,7 @@ const FEATURE_SETTINGS: Record<string, string> = {
     "how long a chat app's users come back to old conversations is the app's to know; moving them out too soon costs a restore",
   PLUGINS_DATABASE_URL:
     "a remote service database leaves plugin databases no place of their own; only the operator knows their URLs",
+  ADMIN_TOKEN: "the admin page can replay, purge and back up: only the operator may turn it on and hold its key",
 };
 /** What a function file may not reach, directly or through anything it imports: transports and core internals. */
 const FORBIDDEN_PATHS = ["shared/nats/", "shared/http/", "shared/runtime/", "shared/ingest/", "shared/storage/writer"];

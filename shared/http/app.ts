@@ -1,10 +1,11 @@
-/** The HTTP edge: health, readiness, Prometheus metrics and the function catalogue. */
+/** The HTTP edge: health, readiness, Prometheus metrics, the function catalogue and the admin page. */
 import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { type Config, ConfigError } from "../config.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Route } from "../runtime/routes.ts";
 import { VERSION } from "../version.ts";
+import { adminPage, type AdminPageOptions } from "./admin_page.ts";
 
 /** Options for {@linkcode createHttpApp}. */
 export interface HttpOptions {
@@ -13,6 +14,8 @@ export interface HttpOptions {
   notReady(): Promise<string[]>;
   routes(): Route[];
   metricsToken?: string;
+  /** The admin page at /admin (ADMIN_TOKEN); without it /admin is 404. */
+  admin?: AdminPageOptions;
 }
 
 /** Builds the Hono app; serve it with `Deno.serve(app.fetch)`. */
@@ -27,6 +30,12 @@ export function createHttpApp(options: HttpOptions): Hono {
     return c.text(options.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
   app.get("/functions", (c) => c.json(options.routes().map(describeRoute)));
+  if (options.admin) {
+    app.route(
+      "/admin",
+      adminPage({ ...options.admin, metrics: options.metrics, notReady: options.notReady, routes: options.routes }),
+    );
+  }
   return app;
 }
 
