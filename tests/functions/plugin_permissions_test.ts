@@ -1,6 +1,7 @@
 /**
  * README "A NATS user per plugin": nats-server runs the configuration block exactly as the README
- * shows it, and a plugin's user reaches its own kv, row and migrate subjects and nothing else.
+ * shows it (README "NATS permissions"), and a plugin's user reaches its own kv, row and migrate
+ * subjects and nothing else.
  */
 import assert from "node:assert/strict";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -9,19 +10,11 @@ import { silentLogger } from "../../shared/log.ts";
 import { startNatsServer } from "../../shared/nats/local_server.ts";
 import { startService } from "../../shared/service.ts";
 import { json, tempDir } from "../_helpers.ts";
+import { PASSWORDS, readmeNatsConfig, setPasswords } from "../shared/nats/_readme_config.ts";
 
-/** The nats-server configuration between the README's plugin-user-config markers. */
-async function readmeConfig(): Promise<string> {
-  const readme = await Deno.readTextFile("README.md");
-  const block = /<!-- plugin-user-config:start -->\n```conf\n([\s\S]*?)```\n<!-- plugin-user-config:end -->/.exec(
-    readme,
-  );
-  assert.ok(block, "README.md has a ```conf block between the plugin-user-config markers");
-  return block[1];
-}
-
-const SERVICE = { user: "rosey-db", pass: "service-secret" };
-const PLUGIN = { user: "quote-db", pass: "quote-db-secret" };
+const SERVICE = { user: "rosey-db", pass: PASSWORDS["rosey-db"] };
+const PLUGIN = { user: "quote-db", pass: PASSWORDS["quote-db"] };
+const OPERATOR = { user: "operator", pass: PASSWORDS.operator };
 
 /** The reply to a request, or the error message the client got instead. */
 async function attempt(
@@ -53,10 +46,8 @@ async function answered(nc: NatsConnection, subject: string, body: unknown = {})
 Deno.test("README's plugin user reaches only rosey.db.{kv,row,migrate}.<plugin>.> on a real nats-server", async () => {
   await using dir = await tempDir();
   const conf = `${dir.path}/nats.conf`;
-  await Deno.writeTextFile(conf, await readmeConfig());
-  // The README's block reads the passwords from nats-server's environment, which it inherits.
-  Deno.env.set("ROSEY_DB_PASSWORD", SERVICE.pass);
-  Deno.env.set("QUOTE_DB_PASSWORD", PLUGIN.pass);
+  await Deno.writeTextFile(conf, await readmeNatsConfig());
+  setPasswords();
   await using nats = await startNatsServer({ args: ["-c", conf] });
   const config = loadConfig({
     NATS_URL: nats.url,
@@ -68,7 +59,7 @@ Deno.test("README's plugin user reaches only rosey.db.{kv,row,migrate}.<plugin>.
     PLUGINS_DIR: "tests/fixtures/plugins/e2e",
   });
   const service = await startService(config, silentLogger, { functionsDir: "functions" });
-  const admin = await connect({ servers: nats.url, ...SERVICE });
+  const admin = await connect({ servers: nats.url, ...OPERATOR });
   const plugin = await connect({ servers: nats.url, ...PLUGIN, inboxPrefix: "_INBOX.quote-db" });
   try {
     await service.started;
@@ -118,7 +109,7 @@ Deno.test("README's plugin user reaches only rosey.db.{kv,row,migrate}.<plugin>.
       await unprefixed.close();
     }
 
-    // The service's user has every right: what the plugin set is there, what it was refused is not.
+    // The operator reaches every plugin: what the plugin set is there, what it was refused is not.
     const own = await answered(admin, "rosey.db.kv.get", { plugin_name: "quote-db", key: "total_count" });
     assert.equal((own.data as Record<string, unknown>).value, "2");
     assert.equal((await answered(admin, "rosey.db.kv.trivia.get", { key: "total_count" })).exists, false);
