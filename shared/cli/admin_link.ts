@@ -106,18 +106,14 @@ export class UnansweredError extends RoseyError {
  * reports itself closed, so the client never falls back to opening a local database.
  */
 function withActor(nc: NatsConnection, actor: string): NatsConnection {
-  const refusals = publishRefusals(nc);
   const request = async (subject: string, payload?: string | Uint8Array, options?: RequestOptions) => {
     const h = headers();
     h.set(ACTOR_HEADER, actor);
-    const refused = refusals.watch(subject);
     try {
-      return await Promise.race([nc.request(subject, payload, { timeout: 2000, ...options, headers: h }), refused]);
+      return await nc.request(subject, payload, { timeout: 2000, ...options, headers: h });
     } catch (error) {
-      const exitCode = error instanceof PermissionViolationError ? EXIT.refused : EXIT.unreachable;
+      const exitCode = isPermissionError(error) ? EXIT.refused : EXIT.unreachable;
       throw new UnansweredError(explain(error, subject, options?.timeout), subject, exitCode);
-    } finally {
-      refusals.forget(subject);
     }
   };
   return new Proxy(nc, {
@@ -130,8 +126,14 @@ function withActor(nc: NatsConnection, actor: string): NatsConnection {
   });
 }
 
+/** A permission refusal, given as such or as the cause of a failed request. */
+function isPermissionError(error: unknown): boolean {
+  const cause = (error as { cause?: unknown })?.cause;
+  return error instanceof PermissionViolationError || cause instanceof PermissionViolationError;
+}
+
 function explain(error: unknown, subject: string, timeout?: number): string {
-  if (error instanceof PermissionViolationError) {
+  if (isPermissionError(error)) {
     return `NATS refused this user publishing to "${subject}" (permissions): use an operator's credentials`;
   }
   if (error instanceof TimeoutError) return `No reply on "${subject}" within ${timeout ?? 2000} ms (try --timeout)`;
@@ -139,28 +141,6 @@ function explain(error: unknown, subject: string, timeout?: number): string {
     return `No rosey-db instance answers "${subject}": is the service running, with this SUBJECT_PREFIX?`;
   }
   return `Request on "${subject}" failed: ${(error as Error).message}`;
-}
-
-/**
- * A publish refused by the server's permissions comes back as an asynchronous error, not as the
- * request's rejection: this watches the connection's status and rejects the request waiting on it.
- */
-function publishRefusals(nc: NatsConnection) {
-  const waiting = new Map<string, (error: Error) => void>();
-  (async () => {
-    for await (const status of nc.status()) {
-      if (status.type !== "error" || !(status.error instanceof PermissionViolationError)) continue;
-      if (status.error.operation === "publish") waiting.get(status.error.subject)?.(status.error);
-    }
-  })().catch(() => {});
-  return {
-    watch(subject: string): Promise<never> {
-      return new Promise<never>((_, reject) => waiting.set(subject, reject));
-    },
-    forget(subject: string): void {
-      waiting.delete(subject);
-    },
-  };
 }
 
 /** The exit status for an error a command raised. */
