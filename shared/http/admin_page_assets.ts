@@ -42,7 +42,7 @@ function show(live) {
   document.getElementById("ready-note").hidden = !ready;
   const seconds = last ? (live.at - last.at) / 1000 : 0;
   const before = new Map(last ? last.subjects.map((s) => [s.subject, s]) : []);
-  for (const row of document.querySelectorAll("#subjects tr[data-subject]")) {
+  for (const row of document.querySelectorAll("tr[data-subject]")) {
     const now = live.subjects.find((s) => s.subject === row.dataset.subject);
     if (!now) continue;
     const failed = now.kind === "event" ? now.dead_letter : now.error;
@@ -60,7 +60,7 @@ function show(live) {
   last = live;
 }
 
-if (document.getElementById("subjects")) poll();
+if (document.getElementById("readiness")) poll();
 `;
 
 /** Plain, readable, no framework. */
@@ -76,6 +76,8 @@ section { margin-top: 1.4rem; }
 h2 { font-size: 1.05rem; border-bottom: 1px solid #9ca3af; padding-bottom: .2rem; }
 table { border-collapse: collapse; width: 100%; font-size: .88rem; }
 th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #d1d5db55; vertical-align: top; }
+details { margin-top: .6rem; }
+summary { cursor: pointer; opacity: .8; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.wrap { max-width: 28rem; overflow-wrap: anywhere; }
 tr.failing td { background: #f8717133; }

@@ -114,14 +114,27 @@ ${
       ready ? "" : " hidden"
     }>Ready: NATS connected, every function subscribed, migrations applied, the database answers.</p>
 </section>
-${subjectsSection(view.subjects)}
 ${deadLettersSection(view)}
 ${backupsSection(view)}
+${subjectsSection(view.subjects)}
 </main>`,
   );
 }
 
+/** Subjects with messages first, busiest first; the idle rest folded away (the script still updates them). */
 function subjectsSection(subjects: SubjectCounts[]): string {
+  const total = (s: SubjectCounts) => s.ok + s.invalid + s.error + s.dead_letter;
+  const active = subjects.filter((s) => total(s) > 0).sort((a, b) => total(b) - total(a));
+  const idle = subjects.filter((s) => total(s) === 0);
+  return `<section>
+<h2>Subjects</h2>
+<p class="hint">Rates per second over the last few seconds (the page asks every 2 s); totals since the service started.</p>
+${subjectTable("subjects", active)}
+<details><summary>${idle.length} subjects without messages yet</summary>${subjectTable("idle-subjects", idle)}</details>
+</section>`;
+}
+
+function subjectTable(id: string, subjects: SubjectCounts[]): string {
   const rows = subjects.map((s) =>
     `<tr data-subject="${escapeHtml(s.subject)}">
 <td>${escapeHtml(s.subject)}</td><td>${s.kind}</td>
@@ -130,14 +143,11 @@ function subjectsSection(subjects: SubjectCounts[]): string {
 <td class="num failed">${s.kind === "event" ? s.dead_letter : s.error}</td>
 </tr>`
   );
-  return `<section>
-<h2>Subjects</h2>
-<p class="hint">Rates per second over the last few seconds (the page asks every 2 s); totals since the service started.</p>
-<table id="subjects">
-<thead><tr><th>Subject</th><th>Kind</th><th>msg/s</th><th>errors/s</th><th>ok</th><th>invalid</th><th>failed</th></tr></thead>
+  return `<table id="${id}">
+<thead><tr><th>Subject</th><th>Kind</th><th class="num">msg/s</th><th class="num">errors/s</th><th class="num">ok</th>\
+<th class="num">invalid</th><th class="num">failed</th></tr></thead>
 <tbody>${rows.join("")}</tbody>
-</table>
-</section>`;
+</table>`;
 }
 
 function deadLettersSection(view: Dashboard): string {
