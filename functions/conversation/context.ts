@@ -5,6 +5,12 @@ import type { Row } from "../../shared/function/sql.ts";
 import { LIST_ENVELOPE_BYTES } from "../../shared/function/fit_items.ts";
 import { ConversationId, Message, MESSAGE_COLUMNS, messageOf, requireConversation } from "./_model.ts";
 import { newestSummary, Summary } from "./summary/_summary.ts";
+import memorySearch from "../memory/search.ts";
+import { NamespacePrefix } from "../memory/_item.ts";
+import { Embedding } from "../../shared/function/vectors.ts";
+
+/** A recalled memory as the context returns it: memory.search's item. */
+const Memory = memorySearch.output.shape.items.element;
 
 /** A message's tokens: `metadata.tokens` when the caller stored a count there, else ⌈characters / 4⌉. */
 const TOKENS = `CASE WHEN json_type(metadata, '$.tokens') = 'integer' AND json_extract(metadata, '$.tokens') >= 0
@@ -20,12 +26,19 @@ const utf8 = new TextEncoder();
 
 export default defineRequest({
   description:
-    "What goes into a prompt within max_tokens less reserve_tokens: the newest summary and the newest messages it does not cover, oldest first",
+    "What goes into a prompt within max_tokens less reserve_tokens: the newest summary, memories recalled by meaning (recall), and the newest messages the summary does not cover, oldest first",
   input: z.object({
     conversation_id: ConversationId,
     max_tokens: z.number().int().min(1).max(10_000_000),
     /** Tokens kept free for the model's answer (and the caller's own instructions). */
     reserve_tokens: count().default(0),
+    /** Memories to recall by meaning (memory.search), counted in the budget after the summary. */
+    recall: z.object({
+      embedding: Embedding,
+      limit: z.number().int().min(1).max(50).default(5),
+      /** Default: the conversation's user id, the memory store's convention for a user's memories. */
+      namespace_prefix: NamespacePrefix.optional(),
+    }).optional(),
   }).refine((input) => input.reserve_tokens < input.max_tokens, {
     path: ["reserve_tokens"],
     message: "must be less than max_tokens",
@@ -33,6 +46,8 @@ export default defineRequest({
   readOnly: true,
   output: z.object({
     summary: Summary.optional(),
+    /** Recalled memories that fit, best first; present when recall was asked for. */
+    memories: z.array(Memory).optional(),
     messages: z.array(Message),
     /** Tokens of the summary and messages returned, by the same count as the budget. */
     token_count: z.number(),
@@ -40,7 +55,7 @@ export default defineRequest({
     truncated: z.boolean(),
   }),
   async handle(input, ctx) {
-    await requireConversation(ctx.db, input.conversation_id);
+    const conversation = await requireConversation(ctx.db, input.conversation_id);
     const budget = input.max_tokens - input.reserve_tokens;
     let used = 0, truncated = false;
     let bytesLeft = ctx.replyBytes - LIST_ENVELOPE_BYTES;
@@ -55,6 +70,27 @@ export default defineRequest({
         used = tokens;
         bytesLeft -= bytes;
       } else truncated = true;
+    }
+    let memories: z.infer<typeof Memory>[] | undefined;
+    if (input.recall) {
+      const search = memorySearch.input.parse({
+        namespace_prefix: input.recall.namespace_prefix ?? [conversation.user_id],
+        embedding: input.recall.embedding,
+        limit: input.recall.limit,
+      });
+      memories = [];
+      // Best first, each while it fits: a memory's tokens are ⌈characters / 4⌉ of its text (else its value).
+      for (const memory of (await memorySearch.handle(search, ctx)).items) {
+        const tokens = Math.ceil([...(memory.text ?? JSON.stringify(memory.value))].length / 4);
+        const bytes = utf8.encode(JSON.stringify(memory)).length + 1;
+        if (used + tokens > budget || bytes > bytesLeft) {
+          truncated = true;
+          break;
+        }
+        memories.push(memory as z.infer<typeof Memory>);
+        used += tokens;
+        bytesLeft -= bytes;
+      }
     }
     // Messages the summary covers are left out, whether or not the summary itself fit.
     const floor = found?.through_seq ?? 0;
@@ -101,6 +137,7 @@ export default defineRequest({
     }
     return {
       ...(summary ? { summary } : {}),
+      ...(memories ? { memories } : {}),
       messages: newestFirst.reverse(),
       token_count: used,
       truncated,

@@ -71,3 +71,39 @@ Deno.test("rosey.db.conversation cold storage, fork and erasure carry message em
     [],
   );
 });
+
+Deno.test("rosey.db.conversation.context recalls the user's memories by meaning within the budget", async () => {
+  await using t = await startRosey({ EMBEDDING_DIMENSIONS: "4" });
+  const { id } = await ask<{ id: string }>(t, "conversation.create", { user_id: "vera" });
+  await ask(t, "conversation.message.save", { conversation_id: id, role: "user", content: "12345678" });
+  const put = (namespace: string[], key: string, text: string, embedding: number[]) =>
+    ask(t, "memory.put", { namespace, key, value: { text }, text, embedding });
+  await put(["vera", "facts"], "tea", "likes green tea", [1, 0, 0, 0]);
+  await put(["vera", "facts"], "cat", "has a cat", [0, 1, 0, 0]);
+  await put(["olaf"], "tea", "olaf likes tea", [1, 0, 0, 0]);
+  type Context = {
+    memories?: { key: string; namespace: string[] }[];
+    messages: unknown[];
+    token_count: number;
+    truncated: boolean;
+  };
+  const context = (max_tokens: number, recall: object) =>
+    ask<Context>(t, "conversation.context", { conversation_id: id, max_tokens, recall });
+  const both = await context(100, { embedding: [0.9, 0.1, 0, 0], limit: 2 });
+  assert.deepEqual(both.memories!.map((m) => [m.namespace, m.key]), [[["vera", "facts"], "tea"], [
+    ["vera", "facts"],
+    "cat",
+  ]]);
+  // ⌈15/4⌉ + ⌈9/4⌉ for the memories, ⌈8/4⌉ for the message.
+  assert.deepEqual([both.token_count, both.messages.length, both.truncated], [4 + 3 + 2, 1, false]);
+  // A budget the first memory and the message fill (4 + 2): the second memory is left out.
+  const tight = await context(6, { embedding: [0.9, 0.1, 0, 0], limit: 2 });
+  assert.deepEqual([tight.memories!.map((m) => m.key), tight.token_count, tight.truncated], [["tea"], 6, true]);
+  const other = await context(100, { embedding: [1, 0, 0, 0], limit: 1, namespace_prefix: ["olaf"] });
+  assert.deepEqual(other.memories!.map((m) => m.namespace), [["olaf"]]);
+  assert.equal((await context(100, { embedding: [1, 0, 0, 0] })).memories!.length, 2);
+  assert.equal(
+    (await ask<Context>(t, "conversation.context", { conversation_id: id, max_tokens: 100 })).memories,
+    undefined,
+  );
+});
