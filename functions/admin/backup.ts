@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { defineRequest } from "../../shared/function/define.ts";
+import { COLD_FOLDER, COLD_SUFFIX } from "../conversation/_cold_file.ts";
 
 const PREFIX = "rosey-db-";
 
 export default defineRequest({
   description:
-    "A consistent copy of the database (VACUUM INTO) in BACKUP_DIR under a timestamped name, with each plugin's database beside it, keeping the newest RETENTION backups=",
+    "A consistent copy of the database (VACUUM INTO) in BACKUP_DIR under a timestamped name, with each plugin's database and the cold-storage files beside it, keeping the newest RETENTION backups=",
   // Never a caller-chosen path: the directory is configuration, the name is the time.
   input: z.object({}),
   output: z.object({
@@ -13,6 +14,8 @@ export default defineRequest({
     size_bytes: z.number(),
     /** Each plugin's copy, in the folder `<file without .db>.plugins/`. */
     plugins: z.array(z.object({ plugin: z.string(), file: z.string(), size_bytes: z.number() })),
+    /** Copies of the cold-storage files (archived conversations), in `<file without .db>.cold/`. */
+    cold_files: z.array(z.string()),
     /** "remote": the plugins' databases are on the server PLUGINS_DATABASE_URL names, which backs them up. */
     plugin_databases: z.enum(["copied", "remote"]),
     removed: z.array(z.string()),
@@ -38,6 +41,8 @@ export default defineRequest({
       await (await ctx.plugin(plugin)).db.run("VACUUM INTO ?", [await privateFile(copy)]);
       plugins.push({ plugin, file: copy, size_bytes: (await Deno.stat(copy)).size });
     }
+    // After the snapshot: a conversation archived meanwhile is in both copies, never in neither.
+    const coldFiles = await copyColdStorage(dir, coldFolder(file));
     const backups: string[] = [];
     for await (const entry of Deno.readDir(dir)) {
       if (entry.isFile && entry.name.startsWith(PREFIX) && entry.name.endsWith(".db")) backups.push(entry.name);
@@ -46,7 +51,7 @@ export default defineRequest({
     const removed = backups.slice(ctx.config.RETENTION.backups);
     for (const name of removed) {
       // A backup running beside this one may have removed it already.
-      for (const path of [`${dir}/${name}`, pluginsFolder(`${dir}/${name}`)]) {
+      for (const path of [`${dir}/${name}`, pluginsFolder(`${dir}/${name}`), coldFolder(`${dir}/${name}`)]) {
         await Deno.remove(path, { recursive: true }).catch((error) => {
           if (!(error instanceof Deno.errors.NotFound)) throw error;
         });
@@ -56,6 +61,7 @@ export default defineRequest({
       file,
       size_bytes: size,
       plugins,
+      cold_files: coldFiles,
       plugin_databases: ctx.plugins.remote ? "remote" as const : "copied" as const,
       removed,
       took_ms: Math.round(performance.now() - started),
@@ -66,6 +72,34 @@ export default defineRequest({
 /** The folder of a backup's plugin databases: `rosey-db-<time>.plugins` beside `rosey-db-<time>.db`. */
 function pluginsFolder(file: string): string {
   return file.replace(/\.db$/, ".plugins");
+}
+
+/** The folder of a backup's cold-storage files: `rosey-db-<time>.cold` beside `rosey-db-<time>.db`. */
+function coldFolder(file: string): string {
+  return file.replace(/\.db$/, ".cold");
+}
+
+/** Copies the finished cold-storage files under `dir` into `target` (made only if there are some); their copies. */
+async function copyColdStorage(dir: string, target: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(`${dir}/${COLD_FOLDER}`)) {
+      if (entry.isFile && entry.name.endsWith(COLD_SUFFIX)) names.push(entry.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  if (names.length > 0) await Deno.mkdir(target, { mode: 0o700 });
+  const copies = [];
+  for (const name of names.sort()) {
+    const copy = `${target}/${name}`;
+    await Deno.copyFile(`${dir}/${COLD_FOLDER}/${name}`, await privateFile(copy));
+    // A copy takes its source's mode: narrowed again.
+    await Deno.chmod(copy, 0o600);
+    copies.push(copy);
+  }
+  return copies;
 }
 
 /**

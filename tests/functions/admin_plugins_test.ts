@@ -17,12 +17,25 @@ Deno.test("rosey.db.admin.backup copies each plugin's database beside the servic
   });
   await ask(t, "kv.quote-db.set", { key: "total", value: 42 });
   await ask(t, "kv.trivia.set", { key: "round", value: 7 });
-  const first = await ask<Backup & { plugin_databases: string }>(t, "admin.backup");
+  // A cold-storage file (archived conversations live only there) and one an archival is still writing.
+  const cold = `${dir.path}/backups/conversations-cold`;
+  await Deno.mkdir(cold, { recursive: true });
+  await Deno.writeTextFile(`${cold}/2026-01-01.jsonl.gz`, "archived");
+  await Deno.writeTextFile(`${cold}/2026-01-02.jsonl.gz.tmp`, "half written");
+  const first = await ask<Backup & { plugin_databases: string; cold_files: string[] }>(t, "admin.backup");
+  assert.deepEqual(first.cold_files, [`${first.file.replace(/\.db$/, ".cold")}/2026-01-01.jsonl.gz`]);
+  assert.equal(await Deno.readTextFile(first.cold_files[0]), "archived");
   assert.deepEqual(first.plugins.map((p) => p.plugin), ["quote-db", "trivia"]);
   assert.equal(first.plugin_databases, "copied");
   // Chat history and plugin data: the service's user alone may read them.
   for (
-    const path of [`${dir.path}/backups`, first.file, first.file.replace(/\.db$/, ".plugins"), first.plugins[0].file]
+    const path of [
+      first.file,
+      first.file.replace(/\.db$/, ".plugins"),
+      first.plugins[0].file,
+      first.cold_files[0],
+      first.file.replace(/\.db$/, ".cold"),
+    ]
   ) {
     assert.equal((await Deno.stat(path)).mode! & 0o077, 0, `${path} is private`);
   }
@@ -37,7 +50,7 @@ Deno.test("rosey.db.admin.backup copies each plugin's database beside the servic
   assert.equal(second.removed.length, 1);
   const kept = [...Deno.readDirSync(`${dir.path}/backups`)].map((e) => e.name).sort();
   const base = second.file.slice(second.file.lastIndexOf("/") + 1, -3);
-  assert.deepEqual(kept, [`${base}.db`, `${base}.plugins`]);
+  assert.deepEqual(kept, ["conversations-cold", `${base}.cold`, `${base}.db`, `${base}.plugins`]);
 });
 
 Deno.test("rosey.db.admin.plugins.list gives each plugin's size, live keys and tables with their rows", async () => {
