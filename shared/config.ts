@@ -55,6 +55,9 @@ export const ConfigSchema = z.object({
   JETSTREAM_RETENTION: z.enum(["workqueue", "limits", "interest"]).default("workqueue").describe(
     "Stream retention policy (the stream is named after SUBJECT_PREFIX, ROSEY_DB_EVENTS by default; its consumer after QUEUE_GROUP; RETENTION's events= sets its maximum age)",
   ),
+  JETSTREAM_REPLICAS: int(1, 5).default(1).describe(
+    "Copies of the event stream and its consumer on a NATS cluster (INGEST_MODE=jetstream; 3 survives a server's loss); an existing stream is scaled to it at start-up",
+  ),
   SUBJECT_PREFIX: z.string().regex(
     /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
     "must be dot-separated tokens without wildcards",

@@ -17,6 +17,8 @@ const MAX_SETTINGS = 30;
  */
 const FEATURE_SETTINGS: Record<string, string> = {
   PLUGINS_DIR: "where plugins' migration files live is the operator's layout; nothing could guess it",
+  JETSTREAM_REPLICAS:
+    "how many NATS servers hold the stream is the cluster's size and the loss it must survive; one server cannot hold 3",
   EMBEDDING_DIMENSIONS:
     "vector columns are fixed when created, and only the operator knows which embedding model the bots use",
   EMBEDDING_DIMENSIONS: "vector columns are fixed when created, and only the operator knows which embedding model the bots use",

@@ -3,25 +3,16 @@
  * requester would get the stream's PubAck as the reply), a durable pull consumer shared by all
  * instances feeds batches to the writer, and each batch is acknowledged only after it committed.
  */
-import {
-  AckPolicy,
-  type Consumer,
-  DeliverPolicy,
-  jetstream,
-  jetstreamManager,
-  type JsMsg,
-  RetentionPolicy,
-  StorageType,
-} from "@nats-io/jetstream";
+import { type Consumer, jetstream, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Config, streamName } from "../config.ts";
 import type { Logger } from "../log.ts";
-import type { Route, RouteTable } from "../runtime/routes.ts";
+import type { RouteTable } from "../runtime/routes.ts";
 import type { EventEntry, Writer } from "../storage/writer.ts";
 import type { EventFunction } from "../function/define.ts";
 import { appliedHooks, forgetApplied } from "./jetstream_applied.ts";
+import { ensureStreamAndConsumer, FETCH_BATCH } from "./jetstream_stream.ts";
 
-const SECOND_NS = 1_000_000_000;
 /** How long an applied sequence is remembered at least: well beyond nats-server's sync interval. */
 const APPLIED_KEPT_SECONDS = 3600;
 
@@ -58,83 +49,24 @@ export interface JetStreamIngestOptions {
 
 /** Seconds before an unacknowledged event is delivered again: a fetched batch commits well within it. */
 export const ACK_WAIT_SECONDS = 30;
-/** Deliveries of one event before the server gives up: a bad event is dead-lettered at its first. */
-export const MAX_DELIVER = 10;
-/** Events fetched and committed together: the writer's own batch size. */
-export const FETCH_BATCH = 1000;
+export { FETCH_BATCH, MAX_DELIVER } from "./jetstream_stream.ts";
 
-/** Creates or updates the stream and the durable consumer from configuration. */
-async function ensureStreamAndConsumer(
-  nc: NatsConnection,
-  routes: Route[],
-  config: Config,
-  log: Logger,
-  ackWaitSeconds: number,
-) {
-  const jsm = await jetstreamManager(nc);
-  const subjects = routes.filter((r) => r.fn.kind === "event").map((r) => r.fullSubject);
-  const stream = {
-    name: streamName(config),
-    subjects,
-    retention:
-      { workqueue: RetentionPolicy.Workqueue, limits: RetentionPolicy.Limits, interest: RetentionPolicy.Interest }[
-        config.JETSTREAM_RETENTION
-      ],
-    storage: StorageType.File,
-    max_age: config.RETENTION.events * SECOND_NS,
-  };
-  const existing = await jsm.streams.info(stream.name).catch(() => undefined);
-  if (existing && existing.config.retention !== stream.retention) {
-    // The server cannot change a stream's retention in place; say so rather than pretend.
-    log.warn("JETSTREAM_RETENTION differs from the existing stream's; keeping the stream's", {
-      stream: stream.name,
-      configured: stream.retention,
-      existing: existing.config.retention,
-    });
-  }
-  // An unchanged stream is left alone: instances restart while events are being published.
-  const unchanged = existing && existing.config.max_age === stream.max_age &&
-    sameSet(existing.config.subjects ?? [], stream.subjects);
-  const info = !existing
-    ? await jsm.streams.add(stream)
-    : unchanged
-    ? existing
-    : await jsm.streams.update(stream.name, { subjects: stream.subjects, max_age: stream.max_age });
-  const current = await jsm.consumers.info(stream.name, config.QUEUE_GROUP).catch(() => undefined);
-  const consumer = {
-    durable_name: config.QUEUE_GROUP,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: ackWaitSeconds * SECOND_NS,
-    max_deliver: MAX_DELIVER,
-    max_ack_pending: FETCH_BATCH * 4,
-  };
-  const settings = {
-    ack_wait: consumer.ack_wait,
-    max_deliver: consumer.max_deliver,
-    max_ack_pending: consumer.max_ack_pending,
-  };
-  if (!current) await jsm.consumers.add(stream.name, consumer);
-  else if (Object.entries(settings).some(([key, value]) => current.config[key as keyof typeof settings] !== value)) {
-    await jsm.consumers.update(stream.name, consumer.durable_name, settings);
-  }
-  return { jsm, streamKey: `${stream.name}@${info.created}` };
-}
-
-function sameSet(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
-}
+/**
+ * Longest pause between failed fetches. While a cluster elects the consumer's new leader (5 to 10 s
+ * after a server dies), a fetch fails every 1 to 1.5 s on missed heartbeats; a longer pause (5 s once)
+ * only delayed the first fetch after the election by up to that much.
+ */
+const RETRY_PAUSE_MAX_MS = 1000;
 
 /** Starts consuming; throws when the stream or consumer cannot be set up. */
 export async function startJetStreamIngest(options: JetStreamIngestOptions): Promise<JetStreamIngest> {
   const { nc, config, log, signals, writer } = options;
-  const { jsm, streamKey } = await ensureStreamAndConsumer(
-    nc,
-    options.routes.routes,
+  const { jsm, streamKey } = await ensureStreamAndConsumer(nc, {
+    routes: options.routes.routes,
     config,
     log,
-    options.ackWaitSeconds ?? ACK_WAIT_SECONDS,
-  );
+    ackWaitSeconds: options.ackWaitSeconds ?? ACK_WAIT_SECONDS,
+  });
   const consumer: Consumer = await jetstream(nc).consumers.get(streamName(config), config.QUEUE_GROUP);
   let running = true;
   let problem: string | undefined;
@@ -190,25 +122,32 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
     await writer.run((tx) => forgetApplied(tx, streamKey, { below, before }));
   };
 
-  /** A batch, and the error that cut it short: what arrived before it is written now, not redelivered 30 s later. */
-  const fetchBatch = async (): Promise<{ messages: JsMsg[]; error?: Error }> => {
+  /**
+   * A batch, and the error that cut it short: what arrived before it is written now, not redelivered
+   * 30 s later. A fetch that fails has waited `tookMs` for it (two missed heartbeats, 1 to 1.5 s, while
+   * the consumer has no leader).
+   */
+  const fetchBatch = async (): Promise<{ messages: JsMsg[]; error?: Error; tookMs: number }> => {
     const messages: JsMsg[] = [];
+    const started = performance.now();
     try {
       for await (const m of await consumer.fetch({ max_messages: FETCH_BATCH, expires: 1000 })) {
         messages.push(m);
       }
     } catch (error) {
-      return { messages, error: error as Error };
+      return { messages, error: error as Error, tookMs: performance.now() - started };
     }
-    return { messages };
+    return { messages, tookMs: performance.now() - started };
   };
 
   const loop = (async () => {
     let next: ReturnType<typeof fetchBatch> | undefined;
     for (let failures = 0; running;) {
       let unwritten: JsMsg[] = [];
+      let fetchWaitedMs = 0;
       try {
-        const { messages, error } = await (next ?? fetchBatch());
+        const { messages, error, tookMs } = await (next ?? fetchBatch());
+        if (error) fetchWaitedMs = tookMs;
         // The next batch travels while this one is written; after a failure, only after the pause.
         next = running && !error ? fetchBatch() : undefined;
         unwritten = messages;
@@ -222,10 +161,11 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
         failures++;
         problem = (error as Error).message;
         log.warn("JetStream fetch failed; retrying", { error: problem });
-        const pause = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
+        const pause = Math.min(RETRY_PAUSE_MAX_MS, 50 * 2 ** Math.min(failures, 5));
         // Not written: delivered again after the pause rather than after the whole ack wait.
         for (const m of unwritten) m.nak(pause);
-        await new Promise((resolve) => setTimeout(resolve, pause));
+        // A fetch that failed by waiting for heartbeats has paused already: the next one asks at once.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, pause - fetchWaitedMs)));
       }
     }
     // Stopping: what was already fetched is written and acknowledged, not left to redelivery.
