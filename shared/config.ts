@@ -104,9 +104,6 @@ export const ConfigSchema = z.object({
     "Folder of the plugins' migration files, <plugin>/migrations/NNN_name.sql (migrate.<plugin>.* answer NOT_CONFIGURED without it)",
   ),
   EMBEDDING_DIMENSIONS: int(0, 8192).default(0).describe(
-    "Length of the embeddings messages and memories take (0: none); fixed once a database stores them (README \"LLM memory\")",
-  ),
-  EMBEDDING_DIMENSIONS: int(0, 8192).default(0).describe(
     'Length of the embeddings messages and memories take (0: none); fixed once a database stores them (README "LLM memory")',
   ),
   PLUGINS_DATABASE_URL: optionalText.pipe(z.string().superRefine(refuse(pluginsUrlProblem)).optional()).describe(
@@ -266,7 +263,6 @@ export function functionSettings(config: Config): FunctionSettings {
     SUBJECT_PREFIX: config.SUBJECT_PREFIX,
     RETENTION: config.RETENTION,
     BACKUP_DIR: config.BACKUP_DIR,
-    EMBEDDING_DIMENSIONS: config.EMBEDDING_DIMENSIONS,
     EMBEDDING_DIMENSIONS: config.EMBEDDING_DIMENSIONS,
   };
   const archive = config.CONVERSATION_ARCHIVE_DAYS > 0

@@ -17,15 +17,14 @@ const MAX_SETTINGS = 30;
  */
 const FEATURE_SETTINGS: Record<string, string> = {
   PLUGINS_DIR: "where plugins' migration files live is the operator's layout; nothing could guess it",
-  JETSTREAM_REPLICAS:
-    "how many NATS servers hold the stream is the cluster's size and the loss it must survive; one server cannot hold 3",
   EMBEDDING_DIMENSIONS:
     "vector columns are fixed when created, and only the operator knows which embedding model the bots use",
-  EMBEDDING_DIMENSIONS: "vector columns are fixed when created, and only the operator knows which embedding model the bots use",
-  CONVERSATION_ARCHIVE_DAYS:
-    "how long a chat app's users come back to old conversations is the app's to know; moving them out too soon costs a restore",
   PLUGINS_DATABASE_URL:
     "a remote service database leaves plugin databases no place of their own; only the operator knows their URLs",
+  CONVERSATION_ARCHIVE_DAYS:
+    "how long a chat app's users come back to old conversations is the app's to know; moving them out too soon costs a restore",
+  JETSTREAM_REPLICAS:
+    "how many NATS servers hold the stream is the cluster's size and the loss it must survive; one server cannot hold 3",
   ADMIN_TOKEN: "the admin page can replay, purge and back up: only the operator may turn it on and hold its key",
 };
 /** What a function file may not reach, directly or through anything it imports: transports and core internals. */
