@@ -91,8 +91,13 @@ function lineOf(text: string, data: unknown, path: (string | number)[]): number 
   return at < 0 ? undefined : text.slice(0, at).split("\n").length;
 }
 
-/** Applies the events inside the caller's transaction. */
-export async function applyLegacy(tx: Sql, events: z.infer<typeof LegacyFile>, now: number): Promise<ImportCounts> {
+/** Applies the events inside the caller's transaction; `onProgress` hears after each event how many are done. */
+export async function applyLegacy(
+  tx: Sql,
+  events: z.infer<typeof LegacyFile>,
+  now: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportCounts> {
   const counts: ImportCounts = {
     guilds_created: 0,
     events_created: 0,
@@ -100,7 +105,9 @@ export async function applyLegacy(tx: Sql, events: z.infer<typeof LegacyFile>, n
     events_unchanged: 0,
     reactions_added: 0,
   };
-  for (const [messageId, event] of Object.entries(events)) {
+  const entries = Object.entries(events);
+  for (const [done, [messageId, event]] of entries.entries()) {
+    onProgress?.(done, entries.length);
     counts.guilds_created += (await tx.run(
       "INSERT OR IGNORE INTO reminder_guilds (guild_id, settings, created_at, updated_at) VALUES (?, '{}', ?, ?)",
       [event.guild_id, now, now],
@@ -151,5 +158,6 @@ export async function applyLegacy(tx: Sql, events: z.infer<typeof LegacyFile>, n
       }
     }
   }
+  onProgress?.(entries.length, entries.length);
   return counts;
 }

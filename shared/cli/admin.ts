@@ -5,6 +5,7 @@
  * Exit status: 0 done, 1 the service answered an error or a check found a problem, 2 bad arguments or
  * settings, 3 no answer (NATS or the service not reachable), 4 refused by NATS (authorization, permissions).
  */
+import { running } from "./progress.ts";
 import { userInfo } from "node:os";
 import { ConfigError } from "../config/error.ts";
 import { loadConfig } from "../config.ts";
@@ -44,8 +45,10 @@ export async function runAdmin(
       ? Number(timeout)
       : command.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const link = await openLink(config, { actor, timeoutMs });
+    // A long operation says it is still running, on stderr: stdout keeps the result alone.
+    const ticker = command.timeoutMs ? running(command.words) : undefined;
     try {
-      const result = await command.run(link, args);
+      const result = await command.run(link, args).finally(() => ticker?.stop());
       print(json ? JSON.stringify(result.value, null, 2) : result.text);
       return result.problem ? EXIT.failed : EXIT.ok;
     } finally {

@@ -7,12 +7,13 @@ import { ConfigError, loadConfig } from "../config.ts";
 import { openDatabase } from "../storage/db.ts";
 import { createLogger } from "../log.ts";
 import { loadMigrations, migrate } from "../storage/migrate.ts";
+import { type Progress, progress } from "./progress.ts";
 
 /**
  * Imports `file`; returns the counts. A bad file imports nothing and throws with the line or key at fault:
  * an AggregateError with one error per problem when entries break the format.
  */
-export async function importJson(file: string, env: Record<string, string | undefined>) {
+export async function importJson(file: string, env: Record<string, string | undefined>, progress?: Progress) {
   const config = loadConfig(env);
   const log = createLogger({ level: config.LOG_LEVEL === "DEBUG" ? "DEBUG" : "WARNING", format: config.LOG_FORMAT });
   const text = await Deno.readTextFile(file);
@@ -24,7 +25,10 @@ export async function importJson(file: string, env: Record<string, string | unde
   const db = await openDatabase(config, log);
   try {
     await migrate(db, await loadMigrations(), log);
-    const counts = await db.transaction((tx) => applyLegacy(tx, events, Math.floor(Date.now() / 1000)));
+    const counts = await db.transaction((tx) =>
+      applyLegacy(tx, events, Math.floor(Date.now() / 1000), (done, total) => progress?.update(done, total))
+    );
+    progress?.finish();
     return { file, backup: copy, events: Object.keys(events).length, ...counts };
   } finally {
     db.close();
@@ -38,7 +42,8 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   try {
-    console.log(JSON.stringify(await importJson(file, { ...Deno.env.toObject(), ...flagsToEnv(flags) })));
+    const env = { ...Deno.env.toObject(), ...flagsToEnv(flags) };
+    console.log(JSON.stringify(await importJson(file, env, progress(`Importing ${file}`, "events"))));
   } catch (error) {
     const lines = error instanceof ConfigError
       ? error.problems

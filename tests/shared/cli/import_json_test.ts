@@ -110,6 +110,9 @@ Deno.test("deno task import-json prints counts as JSON, and one line and exit st
   const ok = await run(file);
   assert.equal(ok.code, 0);
   assert.equal(JSON.parse(new TextDecoder().decode(ok.stdout)).events_created, 2);
+  // Progress goes to stderr as plain lines when it is no terminal, the last one complete.
+  const lines = new TextDecoder().decode(ok.stderr).trim().split("\n");
+  assert.match(lines.at(-1)!, new RegExp(`^Importing ${file}: 2/2 events \\(100 %, [\\d.]+ s\\)$`));
   await Deno.writeTextFile(file, "[1, 2");
   const bad = await run(file);
   assert.equal(bad.code, 1);
