@@ -32,6 +32,16 @@ export async function startTwo(cluster: NatsCluster, path: string, env: Record<s
   return [a, b];
 }
 
+/** Stops the instances (SIGTERM) that still run. */
+export async function stopInstances(instances: { child: Deno.ChildProcess }[]): Promise<void> {
+  for (const { child } of instances) {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* it had ended already: the test says why */ }
+    await child.status;
+  }
+}
+
 /**
  * How long after a kill a request may still be lost: one in flight to the dying server, or routed
  * there before its peers read the closed route (core NATS keeps no copy of a message).

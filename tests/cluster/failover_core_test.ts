@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { json, tempDir, waitFor } from "../_helpers.ts";
 import { waitReadiness } from "../_process.ts";
-import { connectTo, IN_FLIGHT_MS, keepAsking, startTwo, stored } from "./_failover.ts";
+import { connectTo, IN_FLIGHT_MS, keepAsking, startTwo, stopInstances, stored } from "./_failover.ts";
 import { startNatsCluster } from "./_nats_cluster.ts";
 
 Deno.test("INGEST_MODE=core on a cluster: the server an instance uses SIGKILLed mid-load loses only events in flight, applies none twice, and both instances recover", async () => {
@@ -70,10 +70,7 @@ Deno.test("INGEST_MODE=core on a cluster: the server an instance uses SIGKILLed 
   } finally {
     publishing = false;
     await published;
-    for (const { child } of instances) {
-      child.kill("SIGTERM");
-      await child.status;
-    }
+    await stopInstances(instances);
     await nc.close();
   }
 });

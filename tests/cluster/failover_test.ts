@@ -7,7 +7,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { json, tempDir, waitFor } from "../_helpers.ts";
 import { waitReadiness } from "../_process.ts";
-import { connectTo, keepAsking, startTwo, stored } from "./_failover.ts";
+import { connectTo, keepAsking, startTwo, stopInstances, stored } from "./_failover.ts";
 import { startNatsCluster } from "./_nats_cluster.ts";
 
 const STREAM = "ROSEY_DB_EVENTS";
@@ -183,10 +183,7 @@ Deno.test("INGEST_MODE=jetstream, JETSTREAM_REPLICAS=3: the stream's leader SIGK
   } finally {
     publishing = false;
     await published;
-    for (const { child } of instances) {
-      child.kill("SIGTERM");
-      await child.status;
-    }
+    await stopInstances(instances);
     await nc.close();
     await publisher.close();
   }

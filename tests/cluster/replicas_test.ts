@@ -73,7 +73,7 @@ Deno.test("JETSTREAM_REPLICAS=3 on a single nats-server: /ready names the settin
     const nc = await connect({ servers: nats.url });
     const reply = await request(nc, "rosey.db.status.get", {});
     await nc.close();
-    assert.equal(reply.errorCode, undefined, reply.error);
+    assert.equal(reply.errorCode, undefined, `status.get failed: ${reply.error}`);
   } finally {
     child.kill("SIGTERM");
     await child.status;
