@@ -31,7 +31,12 @@ Deno.test("functionSettings and withoutCredentials keep no credential of a confi
     DATABASE_SYNC_URL: "libsql://secret-primary.example",
   };
   const config = loadConfig(env);
-  assert.deepEqual(Object.keys(functionSettings(config)).sort(), ["BACKUP_DIR", "RETENTION", "SUBJECT_PREFIX"]);
+  assert.deepEqual(Object.keys(functionSettings(config)).sort(), [
+    "BACKUP_DIR",
+    "EMBEDDING_DIMENSIONS",
+    "RETENTION",
+    "SUBJECT_PREFIX",
+  ]);
   assert.deepEqual(leaked(JSON.stringify(functionSettings(config)), env), []);
   assert.deepEqual(leaked(JSON.stringify(withoutCredentials(config)), env), []);
   assert.ok(leaked(JSON.stringify(config), env).length === Object.keys(env).length, "the check can see each secret");
