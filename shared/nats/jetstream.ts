@@ -147,7 +147,9 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
       let fetchWaitedMs = 0;
       try {
         const { messages, error, tookMs } = await (next ?? fetchBatch());
-        if (error) fetchWaitedMs = tookMs;
+        // Cut short by the consumer's new leader, which takes the next pull at once; or after two missed
+        // heartbeats, which took longer than the pause.
+        if (error) fetchWaitedMs = /leadership change/i.test(error.message) ? Infinity : tookMs;
         // The next batch travels while this one is written; after a failure, only after the pause.
         next = running && !error ? fetchBatch() : undefined;
         unwritten = messages;
@@ -164,7 +166,7 @@ export async function startJetStreamIngest(options: JetStreamIngestOptions): Pro
         const pause = Math.min(RETRY_PAUSE_MAX_MS, 50 * 2 ** Math.min(failures, 5));
         // Not written: delivered again after the pause rather than after the whole ack wait.
         for (const m of unwritten) m.nak(pause);
-        // A fetch that failed by waiting for heartbeats has paused already: the next one asks at once.
+        // A fetch that failed as the consumer's leader changed, or by waiting for heartbeats, asks again at once.
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, pause - fetchWaitedMs)));
       }
     }
