@@ -4,33 +4,18 @@
  * this host only, the metrics token from a secret), with settings the service knows.
  */
 import assert from "node:assert/strict";
-import { parse } from "yaml";
 import { ConfigSchema, loadConfig } from "../shared/config.ts";
+import {
+  assertLocalPorts,
+  assertMetricsTokenFromSecret,
+  natsConf,
+  natsConfPasswords,
+  readCompose,
+  requiredVariable,
+} from "./_compose.ts";
 
-const ROOT = new URL("../", import.meta.url);
-
-interface ComposeService {
-  image?: string;
-  build?: string;
-  command?: string[];
-  environment?: Record<string, string>;
-  volumes?: string[];
-  ports?: string[];
-  secrets?: string[];
-}
-interface Compose {
-  services: Record<string, ComposeService>;
-  secrets?: Record<string, { file: string }>;
-}
-
-const compose = parse(await Deno.readTextFile(new URL("compose.yaml", ROOT))) as Compose;
-const natsConf = await Deno.readTextFile(new URL("deploy/nats.conf", ROOT));
+const compose = await readCompose("compose.yaml");
 const { nats, "rosey-db": rosey } = compose.services;
-
-/** The variable a `${NAME:?message}` value reads: compose refuses to start without it. */
-function requiredVariable(value: string): string | undefined {
-  return /^\$\{([A-Z_]+):\?[^}]+\}$/.exec(value)?.[1];
-}
 
 Deno.test("compose.yaml: nats-server runs deploy/nats.conf with JetStream, every password required from the environment", () => {
   assert.ok(nats && rosey, "services nats and rosey-db");
@@ -38,22 +23,19 @@ Deno.test("compose.yaml: nats-server runs deploy/nats.conf with JetStream, every
   assert.equal(command[command.indexOf("-c") + 1], "/etc/nats/nats.conf");
   assert.ok(nats.volumes!.includes("./deploy/nats.conf:/etc/nats/nats.conf:ro"));
   assert.ok(command.includes("-js"), "JetStream on");
-  const named = [...natsConf.matchAll(/password: \$([A-Z_]+)/g)].map((m) => m[1]).sort();
-  assert.deepEqual(Object.keys(nats.environment!).sort(), named);
+  assert.deepEqual(Object.keys(nats.environment!).sort(), natsConfPasswords());
   for (const [name, value] of Object.entries(nats.environment!)) assert.equal(requiredVariable(value), name);
 });
 
 Deno.test("compose.yaml: rosey-db authenticates as the service's user, ingests from JetStream, and wants a metrics token from a secret", () => {
   const env = rosey.environment!;
   assert.equal(env.INGEST_MODE, "jetstream", "JetStream is on, so events wait in the stream");
-  const password = new RegExp(`user: ${env.NATS_USER}, password: \\$([A-Z_]+), permissions: \\$SERVICE`).exec(natsConf);
+  const password = new RegExp(`user: ${env.NATS_USER}, password: \\$([A-Z_]+), permissions: \\$SERVICE`).exec(
+    natsConf(),
+  );
   assert.ok(password, `${env.NATS_USER} is the service's user in deploy/nats.conf`);
   assert.equal(requiredVariable(env.NATS_PASSWORD), password[1]);
-  const secret = /^\/run\/secrets\/(.+)$/.exec(env.METRICS_TOKEN_FILE)?.[1];
-  assert.ok(
-    secret && rosey.secrets!.includes(secret) && compose.secrets?.[secret]?.file,
-    "metrics token from a secret",
-  );
+  assertMetricsTokenFromSecret(compose, rosey);
   // Every variable is one the service reads; they load as a valid configuration.
   const known = Object.keys(ConfigSchema.shape).flatMap((name) => [name, `${name}_FILE`]);
   for (const name of Object.keys(env)) assert.ok(known.includes(name), `${name} is a setting`);
@@ -65,7 +47,5 @@ Deno.test("compose.yaml: rosey-db authenticates as the service's user, ingests f
 });
 
 Deno.test("compose.yaml: every published port listens on this host only", () => {
-  for (const [name, service] of Object.entries(compose.services)) {
-    for (const port of service.ports ?? []) assert.match(port, /^127\.0\.0\.1:\d+:\d+$/, `${name}: ${port}`);
-  }
+  for (const [name, service] of Object.entries(compose.services)) assertLocalPorts(name, service);
 });

@@ -5,40 +5,25 @@
  * makes a JetStream cluster.
  */
 import assert from "node:assert/strict";
-import { parse } from "yaml";
 import { loadConfig } from "../../shared/config.ts";
 import { freePort, startNatsServer } from "../../shared/nats/local_server.ts";
 import { tempDir, waitFor } from "../_helpers.ts";
+import {
+  assertLocalPorts,
+  assertMetricsTokenFromSecret,
+  natsConf,
+  natsConfPasswords,
+  readCompose,
+} from "../_compose.ts";
 
-interface Service {
-  image?: string;
-  build?: string;
-  command?: string[];
-  environment?: Record<string, string>;
-  volumes?: string[];
-  ports?: string[];
-  depends_on?: string[];
-  secrets?: string[];
-}
-
-const compose = parse(
-  await Deno.readTextFile(new URL("../../compose.cluster.yaml", import.meta.url)),
-  { merge: true }, // `<<: *anchor`, as docker compose reads it
-) as {
-  services: Record<string, Service>;
-  volumes: Record<string, unknown>;
-  secrets: Record<string, { file: string }>;
-};
+const compose = await readCompose("compose.cluster.yaml");
 const names = Object.keys(compose.services);
 const nats = names.filter((n) => n.startsWith("nats-"));
 const rosey = names.filter((n) => n.startsWith("rosey-db-"));
+const namedVolumes = compose.volumes ?? {};
 
 /** The passwords deploy/nats.conf reads from nats-server's environment. */
-const PASSWORDS = [...natsConf().matchAll(/password: \$([A-Z_]+)/g)].map((m) => m[1]).sort();
-
-function natsConf(): string {
-  return Deno.readTextFileSync(new URL("../../deploy/nats.conf", import.meta.url));
-}
+const PASSWORDS = natsConfPasswords();
 
 /** The value after `flag` in a command. */
 function arg(command: string[], flag: string): string | undefined {
@@ -55,19 +40,19 @@ Deno.test("compose.cluster.yaml has three NATS servers and two rosey-db instance
 Deno.test("compose.cluster.yaml: each NATS server has JetStream on its own volume and routes to all three in one cluster", () => {
   const clusterNames = new Set<string>();
   for (const name of nats) {
-    const { image, command = [], volumes = [], ports = [], environment = {} } = compose.services[name];
+    const { image, command = [], volumes = [], environment = {} } = compose.services[name];
     assert.match(image ?? "", /^nats:2\./, name);
     // The users and permissions of deploy/nats.conf, as compose.yaml's server has them.
     assert.equal(arg(command, "-c"), "/etc/nats/nats.conf");
     assert.ok(volumes.includes("./deploy/nats.conf:/etc/nats/nats.conf:ro"), `${name} mounts deploy/nats.conf`);
     assert.deepEqual(Object.keys(environment).sort(), PASSWORDS);
-    assert.ok(ports.every((p) => p.startsWith("127.0.0.1:")), `${name} listens on this host only`);
+    assertLocalPorts(name, compose.services[name]);
     assert.equal(arg(command, "--name"), name, "server names are distinct");
     clusterNames.add(arg(command, "--cluster_name")!);
     assert.ok(command.includes("-js"), `${name} runs JetStream`);
     const store = arg(command, "-sd");
     const volume = volumes.find((v) => v.endsWith(`:${store}`))?.split(":")[0];
-    assert.ok(volume && volume in compose.volumes, `${name} keeps its store ${store} on a named volume`);
+    assert.ok(volume && volume in namedVolumes, `${name} keeps its store ${store} on a named volume`);
     const port = new URL(arg(command, "--cluster")!).port;
     const routes = arg(command, "--routes")!.split(",").map((r) => new URL(r));
     assert.deepEqual(routes.map((r) => `${r.hostname}:${r.port}`), nats.map((n) => `${n}:${port}`));
@@ -87,23 +72,17 @@ Deno.test("compose.cluster.yaml: both rosey-db instances take every NATS server,
     assert.deepEqual(env.NATS_URL.split(","), nats.map((n) => `nats://${n}:4222`));
     assert.equal(env.NATS_USER, "rosey-db", "the service's user of deploy/nats.conf");
     assert.match(env.NATS_PASSWORD, /^\$\{ROSEY_DB_PASSWORD:\?/);
-    const secret = /^\/run\/secrets\/(.+)$/.exec(env.METRICS_TOKEN_FILE)?.[1];
-    assert.ok(
-      secret && service.secrets?.includes(secret) && compose.secrets[secret]?.file,
-      "metrics token from a secret",
-    );
+    assertMetricsTokenFromSecret(compose, service);
     // What the service itself would make of these settings, with the Dockerfile's DATABASE_PATH.
     const { METRICS_TOKEN_FILE: _, ...settings } = env;
     const config = loadConfig({ ...settings, NATS_PASSWORD: "secret", DATABASE_PATH: "/data/rosey.db" });
     assert.equal(config.INGEST_MODE, "jetstream");
     assert.equal(config.JETSTREAM_REPLICAS, nats.length);
     assert.deepEqual(service.volumes, ["rosey-data:/data"], "the Dockerfile's /data, on the one shared volume");
-    for (const port of service.ports ?? []) {
-      assert.match(port, /^127\.0\.0\.1:/, `${name} listens on this host only`);
-      hostPorts.add(port.split(":")[1]);
-    }
+    assertLocalPorts(name, service);
+    for (const port of service.ports ?? []) hostPorts.add(port.split(":")[1]);
   }
-  assert.ok("rosey-data" in compose.volumes);
+  assert.ok("rosey-data" in namedVolumes);
   assert.equal(hostPorts.size, rosey.length, "each instance on a host port of its own");
 });
 
