@@ -152,6 +152,8 @@ export async function startService(config: Config, log: Logger, tuning: Tuning =
         onBusyRetry: () => metrics.busyRetries.inc(),
         // Another thread writes too: wait for the lock from timers rather than inside SQLite, blocking requests.
         writerBusyTimeoutMs: threaded ? 0 : undefined,
+        // A commit that checkpoints would stand the event loop still while it copies and syncs.
+        checkpointThread: true,
       }));
     log.info("Database open", { mode: db.mode, url: db.mode === "remote" ? "(remote)" : databaseUrl(config) });
     const migrations = await loadMigrations();

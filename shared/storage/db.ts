@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { type Client, createClient } from "@libsql/client";
 import { type Config, databaseUrl } from "../config.ts";
 import { LocalConnection } from "./db_local.ts";
+import { startCheckpoints } from "./checkpoints.ts";
 import { isBusy } from "../function/errors.ts";
 import type { Logger } from "../log.ts";
 import { type Sql, sqlOf } from "../function/sql.ts";
@@ -44,6 +45,11 @@ export interface OpenOptions {
   onBusyRetry?(): void;
   /** How long the writer's connection waits for the lock inside SQLite before retrying from timers (ms). */
   writerBusyTimeoutMs?: number;
+  /**
+   * A database file's WAL is checkpointed on a thread of its own (shared/storage/checkpoints.ts), never
+   * inside the writer's commits, which run on the event loop. The service's database has it.
+   */
+  checkpointThread?: boolean;
 }
 
 /** How long the writer waits inside SQLite before retrying from the event loop. */
@@ -63,9 +69,25 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
   const readerPragmas = [`PRAGMA busy_timeout = ${READER_BUSY_TIMEOUT_MS}`, ...pragmas];
   if (mode === "file" || mode === "memory") {
     const key = { encryptionKey: config.DATABASE_ENCRYPTION_KEY };
-    const writer = new LocalConnection(path ?? ":memory:", key, writerPragmas);
+    const threaded = mode === "file" && options.checkpointThread === true;
+    const ownCheckpoints = "PRAGMA wal_autocheckpoint = 0";
+    const writer = new LocalConnection(path ?? ":memory:", key, [
+      ...writerPragmas,
+      ...threaded ? [ownCheckpoints] : [],
+    ]);
     if (mode === "file") writer.run("PRAGMA journal_mode = WAL");
     const reader = mode === "file" ? new LocalConnection(path!, key, readerPragmas) : writer;
+    const checkpoints = threaded
+      ? startCheckpoints({
+        path: path!,
+        encryptionKey: key.encryptionKey,
+        log,
+        failed() {
+          writer.pragmas.splice(writer.pragmas.indexOf(ownCheckpoints), 1);
+          writer.run("PRAGMA wal_autocheckpoint = 1000");
+        },
+      })
+      : undefined;
     return {
       mode,
       path,
@@ -76,6 +98,7 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
         await reader.sql.query("SELECT 1");
       },
       close() {
+        checkpoints?.stop();
         writer.close();
         if (reader !== writer) reader.close();
       },
