@@ -1,6 +1,12 @@
 /** Configuration: one zod schema over environment variables and CLI flags. */
 import { z } from "zod";
-import { databaseUrlProblem, natsUrlProblem, pluginsUrlProblem, redactUrl } from "./config/checks.ts";
+import {
+  databaseUrlProblem,
+  natsUrlProblem,
+  pluginNamingService,
+  pluginsUrlProblem,
+  redactUrl,
+} from "./config/checks.ts";
 import type { FunctionSettings } from "./function/define.ts";
 import { LOG_LEVELS } from "./log.ts";
 import { parseRetention, RETENTION_DEFAULT } from "./config/retention.ts";
@@ -239,6 +245,14 @@ export function loadConfig(env: Record<string, string | undefined>, args: string
   }
   if (config.DATABASE_SYNC_URL && !databaseUrl(config).startsWith("file:")) {
     throw new ConfigError(["DATABASE_SYNC_URL: an embedded replica needs a file: DATABASE_URL"]);
+  }
+  const clash = config.PLUGINS_DATABASE_URL && pluginNamingService(config.PLUGINS_DATABASE_URL, databaseUrl(config));
+  if (clash) {
+    throw new ConfigError([
+      `PLUGINS_DATABASE_URL: the plugin "${clash}" would have the service's own database (${
+        redactUrl(databaseUrl(config))
+      }): give plugin databases a name or place of their own, as in plugins/{plugin}.db`,
+    ]);
   }
   return config;
 }

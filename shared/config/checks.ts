@@ -3,7 +3,7 @@
  * written, a credentials file that cannot be read. Each is reported as one line naming the setting,
  * the value and what to do, so that start-up stops with exit status 2 instead of retrying for ever.
  */
-import { basename, dirname } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import type { Config } from "../config.ts";
 
 const DATABASE_URL_FORMS = "use file:<path>, :memory:, libsql://<host> or https://<host>";
@@ -40,6 +40,21 @@ export function pluginsUrlProblem(template: string): string | undefined {
     return `${PLUGIN_PLACEHOLDER} must be in the host name, where it names a database of its own`;
   }
   return undefined;
+}
+
+/**
+ * The plugin name under which PLUGINS_DATABASE_URL names the service's own database (`serviceUrl`,
+ * a `file:` path or a remote URL), if there is one: that plugin would reach every service table.
+ * Relative paths are compared from the working directory, as both are opened.
+ */
+export function pluginNamingService(template: string, serviceUrl: string): string | undefined {
+  const normal = (url: string) => url.startsWith("file:") ? `file:${resolve(url.replace(/^file:(\/\/)?/, ""))}` : url;
+  const [before, after] = normal(template).split(PLUGIN_PLACEHOLDER);
+  const target = normal(serviceUrl);
+  if (!target.startsWith(before) || !target.endsWith(after) || target.length < before.length + after.length) return;
+  const plugin = target.slice(before.length, target.length - after.length);
+  // The plugin-name rule (shared/function/plugin_name.ts), which a name must pass to reach a database.
+  return /^[a-z][a-z0-9_-]{0,63}$/.test(plugin) ? plugin : undefined;
 }
 
 /** Why `url` cannot be a libSQL database URL, or undefined when it can. */

@@ -3,7 +3,8 @@
  * database, opened on first use, so that nothing a plugin sends can reach the service's tables or
  * another plugin's data. Each has its own writer, as every database has one.
  */
-import { type Config, withoutCredentials } from "../config.ts";
+import { resolve } from "node:path";
+import { type Config, databaseUrl, withoutCredentials } from "../config.ts";
 import { redactUrl } from "../config/checks.ts";
 import { ServiceError } from "../function/errors.ts";
 import { PLUGIN_NAME } from "../function/plugin_name.ts";
@@ -196,6 +197,10 @@ export class PluginDatabases {
   async #openPlugin(plugin: string): Promise<PluginDatabase> {
     const { config, log, onBusyRetry } = this.options;
     const url = pluginPlaces(config).url(plugin);
+    // Configuration refuses such a place (PLUGINS_DATABASE_URL); this keeps a plugin out even so.
+    if (sameDatabase(url, databaseUrl(config))) {
+      throw new ServiceError(400, `plugin "${plugin}" would have the service's own database: no plugin may`);
+    }
     await this.#roomFor(plugin, url);
     let db: Database | undefined;
     let opened: PluginDatabase;
@@ -225,6 +230,13 @@ export class PluginDatabases {
     Deno.unrefTimer(this.#sweeping);
     return opened;
   }
+}
+
+/** Whether two libSQL URLs name one database (file paths compared resolved, `:memory:` never the same). */
+function sameDatabase(a: string, b: string): boolean {
+  if (a === ":memory:" || b === ":memory:") return false;
+  const normal = (url: string) => url.startsWith("file:") ? resolve(url.replace(/^file:(\/\/)?/, "")) : url;
+  return normal(a) === normal(b);
 }
 
 /** Deletes the plugin's expired keys (README "Plugin storage": reads skip them before). */

@@ -47,6 +47,42 @@ Deno.test("PLUGINS_DATABASE_URL that cannot name one database per plugin stops s
   }
 });
 
+Deno.test("PLUGINS_DATABASE_URL under which a plugin name would reach the service's own database stops start-up", () => {
+  const refused: [Record<string, string>, string][] = [
+    [{ DATABASE_PATH: "data/rosey.db", PLUGINS_DATABASE_URL: "file:data/{plugin}.db" }, '"rosey"'],
+    [{ DATABASE_PATH: "/srv/x/rosey.db", PLUGINS_DATABASE_URL: "file:/srv/x/../x/{plugin}.db" }, '"rosey"'],
+    [{ DATABASE_PATH: "data/main.db", PLUGINS_DATABASE_URL: `file:${Deno.cwd()}/data/{plugin}.db` }, '"main"'],
+    [
+      {
+        DATABASE_URL: "libsql://rosey-db-acme.turso.io",
+        PLUGINS_DATABASE_URL: "libsql://rosey-{plugin}-acme.turso.io",
+      },
+      '"db"',
+    ],
+  ];
+  for (const [env, plugin] of refused) {
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) =>
+        error instanceof ConfigError && error.message.includes(`PLUGINS_DATABASE_URL: the plugin ${plugin}`),
+      JSON.stringify(env),
+    );
+  }
+  // A prefix no plugin name can match the service's file by: allowed.
+  assert.ok(loadConfig({ DATABASE_PATH: "data/rosey.db", PLUGINS_DATABASE_URL: "file:data/plugin-{plugin}.db" }));
+  assert.ok(loadConfig({ DATABASE_PATH: "data/Rosey.db", PLUGINS_DATABASE_URL: "file:data/{plugin}.db" }));
+});
+
+Deno.test("a plugin never opens the service's own database, even where the configuration was not checked", async () => {
+  await using dir = await tempDir();
+  const config = { ...loadConfig({ DATABASE_PATH: `${dir.path}/rosey.db` }) };
+  config.PLUGINS_DATABASE_URL = `file:${dir.path}/{plugin}.db`;
+  const plugins = new PluginDatabases({ config, log: silentLogger });
+  await assert.rejects(plugins.get("rosey"), /plugin "rosey" would have the service's own database/);
+  await assert.rejects(Deno.stat(`${dir.path}/rosey.db`), Deno.errors.NotFound);
+  await plugins.close();
+});
+
 Deno.test("PLUGINS_DATABASE_URL file:… puts each plugin's database where it says, and only its files count as plugins", async () => {
   await using dir = await tempDir();
   const config = loadConfig({
