@@ -54,11 +54,15 @@ export async function restoreBackup(
   for (const suffix of ["", "-wal", "-shm"]) await moveAside(`${target}${suffix}`);
   await copyPrivate(backup, target);
 
-  // The folders are replaced whole: what the backup lacks did not exist when it was taken.
+  // Every plugin database goes aside, not only those the backup has: they did not exist when it was
+  // taken. File by file: the plugins' folder may hold the service's database or the backups too.
   const plugins: string[] = [];
   const places = pluginPlaces(config);
   if (places.kind === "files") {
-    await moveAside(places.files.folder);
+    for (const name of await namesIn(places.files.folder)) {
+      const plugin = places.files.pluginOf(name.replace(/-(wal|shm)$/, ""));
+      if (plugin) await moveAside(`${places.files.folder}/${name}`);
+    }
     for (const file of await filesIn(backup.replace(/\.db$/, ".plugins"))) {
       const plugin = basename(file, ".db");
       await copyPrivate(file, places.files.path(plugin));
@@ -91,15 +95,20 @@ function checkBackup(path: string): void {
   }
 }
 
-/** The files in `folder`, sorted; none when it does not exist. */
-async function filesIn(folder: string): Promise<string[]> {
-  const files: string[] = [];
+/** The names of the files in `folder`, sorted; none when it does not exist. */
+async function namesIn(folder: string): Promise<string[]> {
+  const names: string[] = [];
   try {
-    for await (const entry of Deno.readDir(folder)) if (entry.isFile) files.push(`${folder}/${entry.name}`);
+    for await (const entry of Deno.readDir(folder)) if (entry.isFile) names.push(entry.name);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  return files.sort();
+  return names.sort();
+}
+
+/** The files in `folder`, sorted; none when it does not exist. */
+async function filesIn(folder: string): Promise<string[]> {
+  return (await namesIn(folder)).map((name) => `${folder}/${name}`);
 }
 
 /** Copies `from` to `to`, making its folder, readable by this user alone. */

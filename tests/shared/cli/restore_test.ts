@@ -36,16 +36,42 @@ Deno.test("deno task restore: back up, change the data, stop, restore, start: th
   const out = new TextDecoder().decode(run.stdout);
   assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
   assert.match(out, /plugin databases: quote-db\n/);
-  // What was there is kept, not deleted: the database, and the plugins' folder with trivia in it.
+  // What was there is kept, not deleted: the database, and each plugin's, trivia's included.
   assert.match(out, /moved aside: .*live\/rosey\.db\.before-restore-/);
-  const asidePlugins = /moved aside: (.*live\/plugins\.before-restore-\S+)/.exec(out)![1];
-  assert.ok((await Deno.stat(`${asidePlugins}/trivia.db`)).isFile);
+  const asideTrivia = /moved aside: (.*live\/plugins\/trivia\.db\.before-restore-\S+)/.exec(out)![1];
+  assert.ok((await Deno.stat(asideTrivia)).isFile);
   {
     await using t = await startRosey(env);
     assert.deepEqual(await state(t), backedUp);
     assert.equal((await ask<{ exists: boolean }>(t, "kv.trivia.get", { key: "round" })).exists, false);
   }
   assert.equal((await Deno.stat(env.DATABASE_PATH)).mode! & 0o077, 0, "restored readable by its owner alone");
+});
+
+Deno.test("deno task restore with plugin databases beside the service's own file moves only theirs aside", async () => {
+  await using dir = await tempDir();
+  const env = {
+    DATABASE_PATH: `${dir.path}/data/rosey.db`,
+    BACKUP_DIR: `${dir.path}/data/backups`,
+    PLUGINS_DATABASE_URL: `file:${dir.path}/data/plugin-{plugin}.db`,
+  };
+  let backedUp;
+  let backup: { file: string };
+  {
+    await using t = await startRosey(env);
+    await publish(t, "message.log", { timestamp: 1_700_000_000, username: "alice", message: "before" });
+    await ask(t, "kv.quote-db.set", { key: "total", value: 1 });
+    backedUp = await state(t);
+    backup = await ask<{ file: string }>(t, "admin.backup");
+    await ask(t, "kv.quote-db.set", { key: "total", value: 2 });
+  }
+  const report = await restoreBackup(backup.file, env);
+  assert.deepEqual(report.plugins, ["quote-db"]);
+  {
+    await using t = await startRosey(env);
+    assert.deepEqual(await state(t), backedUp);
+  }
+  assert.ok((await Deno.stat(backup.file)).isFile, "the backups stay where they were");
 });
 
 Deno.test("deno task restore refuses a file that is no sound backup, and moves nothing", async () => {
