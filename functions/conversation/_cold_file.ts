@@ -60,7 +60,9 @@ export async function writeColdFile(path: string, conversations: ColdConversatio
   // zlib in one call: half the time of a CompressionStream on a batch's few MiB.
   const bytes = gzipSync(new TextEncoder().encode(text));
   const temporary = `${path}.tmp`;
-  const file = await Deno.open(temporary, { write: true, create: true, truncate: true });
+  // Whole conversations: readable by the service's user alone (the umask only narrows the mode).
+  const file = await Deno.open(temporary, { write: true, create: true, truncate: true, mode: 0o600 });
+  await Deno.chmod(temporary, 0o600);
   try {
     let written = 0;
     while (written < bytes.length) written += await file.write(bytes.subarray(written));

@@ -38,7 +38,9 @@ export function coldFolder(ctx: RequestContext): string {
 /** Moves every conversation whose last change is before `cutoff` (Unix seconds) to cold storage. */
 export async function archiveInactive(ctx: RequestContext, cutoff: number): Promise<ArchivalReport> {
   const folder = coldFolder(ctx);
-  await Deno.mkdir(folder, { recursive: true });
+  // Whole conversations: readable by the service's user alone, as backups are.
+  await Deno.mkdir(folder, { recursive: true, mode: 0o700 });
+  await Deno.chmod(folder, 0o700);
   const report: ArchivalReport = { archived: 0, files: 0, leftovers_removed: await removeLeftovers(ctx, folder) };
   while (true) {
     const moved = await ctx.write((tx) => archiveBatch(tx, folder, cutoff));

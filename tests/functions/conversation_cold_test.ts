@@ -77,6 +77,10 @@ Deno.test("rosey.db.conversation archival to cold storage and conversation.resto
   assert.deepEqual(maintenance.cold_storage, { archived: 3, files: 1, leftovers_removed: 0 });
   const [file] = await coldFiles(`${dir.path}/${COLD}`);
   assert.match(file, /^conversations-.*\.jsonl\.gz$/);
+  // Whole conversations: the service's user alone may read them.
+  for (const path of [`${dir.path}/${COLD}`, `${dir.path}/${COLD}/${file}`]) {
+    assert.equal((await Deno.stat(path)).mode! & 0o077, 0, `${path} is private`);
+  }
   const lines = await coldLines(`${dir.path}/${COLD}/${file}`);
   assert.deepEqual(lines.map((line) => line.conversation.id).sort(), [...old].sort());
   assert.equal(lines.reduce((sum, line) => sum + line.tables.conversation_messages.length, 0), 6 + 6 + 4);
