@@ -90,13 +90,13 @@ export const INCR = kvOperation({
 
 export const GET_MANY = kvOperation({
   description:
-    `The values of up to ${KEYS_PER_REPLY} keys at once, by key, for those present; those that do not fit the reply are named in remaining`,
+    `The values of up to ${KEYS_PER_REPLY} keys at once, by key, for those present; when they do not all fit the reply, truncated and next, the index in keys to ask again from`,
   input: { keys: z.array(Key).min(1).max(KEYS_PER_REPLY) },
   data: z.object({
     values: z.record(z.string(), Value),
     truncated: z.boolean(),
-    /** Keys present whose values did not fit this reply (the server's max_payload): ask for them again. */
-    remaining: z.array(z.string()).optional(),
+    /** When the values did not all fit this reply (the server's max_payload): ask again with keys.slice(next). */
+    next: z.number().int().optional(),
   }),
   readOnly: true,
   absent: { values: {}, truncated: false },

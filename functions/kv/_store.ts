@@ -122,32 +122,43 @@ export async function getKey(store: Store, key: string): Promise<Found> {
   };
 }
 
-/** What `get_many` finds: the values that fit the reply, and the keys found whose values did not. */
+/** What `get_many` finds: the values that fit the reply, and where to ask again when not all did. */
 export interface FoundMany {
   values: Record<string, JsonValue>;
   truncated: boolean;
-  /** Keys present whose values did not fit this reply (the server's max_payload): ask for them again. */
-  remaining?: string[];
+  /** When truncated: the index in the request's `keys` to ask again from (`keys.slice(next)`). */
+  next?: number;
 }
 
-/** The values of those of `keys` that exist, by key, as many as `replyBytes` of JSON hold. */
+/**
+ * The values of those of `keys` that exist, by key, in the order asked, as many as `replyBytes` of
+ * JSON hold. A value always fits an empty reply (a set refuses one that would not), so each reply
+ * moves on.
+ */
 export async function getKeys(store: Store, keys: string[], replyBytes: number): Promise<FoundMany> {
-  const unique = [...new Set(keys)];
   const rows = await store.db.query<{ key: string; value: string }>(
-    `SELECT key, value FROM _rosey_kv WHERE key IN (SELECT value FROM json_each(?)) AND ${LIVE} ORDER BY key`,
-    [JSON.stringify(unique), Date.now()],
+    `SELECT key, value FROM _rosey_kv WHERE key IN (SELECT value FROM json_each(?)) AND ${LIVE}`,
+    [JSON.stringify([...new Set(keys)]), Date.now()],
   );
-  // Each entry takes `"key":value,`; the stored text is the value's JSON as the reply writes it.
-  let room = replyBytes, passed = 0;
-  for (const row of rows) {
-    room -= jsonBytes(JSON.stringify(row.key)) + jsonBytes(row.value) + 2;
-    if (room < 0) break;
-    passed++;
+  const found = new Map(rows.map((row) => [row.key, row.value]));
+  const values: Record<string, JsonValue> = {};
+  let room = replyBytes;
+  for (const [index, key] of keys.entries()) {
+    const value = found.get(key);
+    // A missing key takes no room; a repeated one is answered once.
+    if (value === undefined || Object.hasOwn(values, key)) continue;
+    // Each entry takes `"key":value,`; the stored text is the value's JSON as the reply writes it.
+    room -= jsonBytes(JSON.stringify(key)) + jsonBytes(value) + 2;
+    if (room < 0 && Object.keys(values).length > 0) return { values, truncated: true, next: index };
+    // defineProperty: a key such as "__proto__" stays a plain entry.
+    Object.defineProperty(values, key, {
+      value: JSON.parse(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
-  // fromEntries defines own properties: a key such as "constructor" stays a plain entry.
-  const values = Object.fromEntries(rows.slice(0, passed).map((row) => [row.key, JSON.parse(row.value) as JsonValue]));
-  if (passed === rows.length) return { values, truncated: false };
-  return { values, truncated: true, remaining: rows.slice(passed).map((row) => row.key) };
+  return { values, truncated: false };
 }
 
 /** Deletes `key`; whether a live key was there. */

@@ -14,29 +14,42 @@ async function smallServer(dir: string) {
   return await startNatsServer({ args: ["-c", `${dir}/nats.conf`] });
 }
 
-Deno.test("kv get_many answers the values that fit max_payload and names the remaining keys; asking again gets them", async () => {
+Deno.test("kv get_many answers the values that fit max_payload and where to ask again; asking again gets the rest", async () => {
   await using dir = await tempDir();
   await using nats = await smallServer(dir.path);
   await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` }, nats);
   const keys = ["a", "b", "c", "d", "e"];
   for (const key of keys) await ask(t, "kv.notes.set", { key, value: key.repeat(20 * KIB) });
   const seen: Record<string, string> = {};
-  let wanted = [...keys, "missing"];
-  for (let round = 0; wanted.length > 0; round++) {
-    assert.ok(round < keys.length, "no progress");
-    const reply = await ask<{ data: { values: Record<string, string>; truncated: boolean; remaining?: string[] } }>(
+  let wanted = ["missing", ...keys, "a", "also-missing"];
+  for (let round = 0;; round++) {
+    assert.ok(round < 10, "no progress");
+    const reply = await ask<{ data: { values: Record<string, string>; truncated: boolean; next?: number } }>(
       t,
       "kv.notes.get_many",
       { keys: wanted },
     );
-    const { values, truncated, remaining = [] } = reply.data;
+    const { values, truncated, next } = reply.data;
     assert.ok(Object.keys(values).length > 0, "an empty page");
-    assert.equal(truncated, remaining.length > 0);
     Object.assign(seen, values);
-    wanted = remaining;
+    if (!truncated) break;
+    wanted = wanted.slice(next);
   }
   assert.deepEqual(Object.keys(seen).sort(), keys);
   for (const key of keys) assert.equal(seen[key], key.repeat(20 * KIB));
+});
+
+Deno.test("kv get_many with a thousand long keys and large values still answers within max_payload", async () => {
+  await using dir = await tempDir();
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` });
+  const keys = Array.from({ length: 1000 }, (_, i) => `${i}-`.padEnd(250, "k"));
+  await Promise.all(keys.slice(0, 20).map((key) => ask(t, "kv.notes.set", { key, value: "v".repeat(60 * KIB) })));
+  const reply = await request(t.nc, "rosey.db.kv.notes.get_many", { keys });
+  assert.equal(reply.errorCode, undefined, reply.error);
+  const data = reply.data as { values: Record<string, string>; truncated: boolean; next: number };
+  assert.equal(data.truncated, true);
+  assert.ok(data.next > 0 && data.next < 20, `next ${data.next}`);
+  assert.deepEqual(Object.keys(data.values), keys.slice(0, data.next));
 });
 
 Deno.test("kv list pages by what fits max_payload as well as by count, and the pages hold every key once", async () => {
