@@ -89,6 +89,27 @@ export function insertRows(
 /** What a row read back carries beside its fields: id, created_at, updated_at. */
 const ROW_FIELDS_BYTES = 128;
 
+/**
+ * SQL of the bytes a row of `table` takes as JSON in a reply, near enough (each column's value as
+ * UTF-8 text, its name and punctuation; escapes not counted), for checking a row a write changed.
+ */
+export function rowBytesSql(table: Table): string {
+  return [...table.columns.keys()].map((column) =>
+    `coalesce(length(CAST(${quote(column)} AS BLOB)), 4) + ${column.length + 6}`
+  ).join(" + ");
+}
+
+/** Refuses (413, nothing written) a row that a write made too large for any read to answer. */
+export function requireRowsFit(bytes: number[], replyBytes: number): void {
+  const limit = replyBytes - ROW_FIELDS_BYTES - LIST_ENVELOPE_BYTES;
+  const largest = Math.max(0, ...bytes);
+  if (largest <= limit) return;
+  throw new ServiceError(
+    413,
+    `Row too large: about ${largest} bytes as JSON after the update, over the ${limit} bytes a row may take in a reply on the connected server (its max_payload less room for headers): nothing was updated`,
+  );
+}
+
 /** Refuses (413) a row no read could answer on the connected server, rather than leave it out of every later page. */
 export function requireRowDeliverable(row: unknown, replyBytes: number): void {
   requireDeliverable(row, replyBytes - ROW_FIELDS_BYTES, "Row");

@@ -149,3 +149,34 @@ Deno.test("row upsert refuses a null in the fields that pick the row: it would a
   assert.equal(reply.errorCode, "400");
   assert.match(reply.error!, /data\.user.*null/);
 });
+
+Deno.test("row update and upsert refuse to grow a row past what a read can answer, and change nothing", async () => {
+  await using dir = await tempDir();
+  await using nats = await smallServer(dir.path);
+  await using t = await startRosey({ DATABASE_PATH: `${dir.path}/rosey.db` }, nats);
+  const fields = ["a", "b", "c", "d"].map((name) => ({ name, type: "text" }));
+  await ask(t, "row.notes.schema.register", {
+    table: "notes",
+    schema: { fields: [{ name: "key", type: "string", unique: true }, ...fields] },
+  });
+  const { id } = await ask<{ id: number }>(t, "row.notes.insert", {
+    table: "notes",
+    data: { key: "k", a: "a".repeat(22 * KIB) },
+  });
+  await ask(t, "row.notes.update", { table: "notes", id, data: { b: "b".repeat(22 * KIB) } });
+  const grown = await request(t.nc, "rosey.db.row.notes.update", {
+    table: "notes",
+    id,
+    operations: { $set: { c: "c".repeat(22 * KIB) } },
+  });
+  assert.equal(grown.errorCode, "413");
+  assert.match(grown.error!, /Row too large.*nothing was updated/);
+  const merged = await request(t.nc, "rosey.db.row.notes.upsert", {
+    table: "notes",
+    on: ["key"],
+    data: { key: "k", d: "d".repeat(22 * KIB) },
+  });
+  assert.equal(merged.errorCode, "413");
+  const row = await ask<{ data: Record<string, string | null> }>(t, "row.notes.select", { table: "notes", id });
+  assert.deepEqual([row.data.a.length, row.data.b.length, row.data.c, row.data.d], [22 * KIB, 22 * KIB, null, null]);
+});

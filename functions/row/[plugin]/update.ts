@@ -5,6 +5,7 @@ import { aliased, Filters, filtersOf, RowId, TableName, tableOf } from "../_requ
 import { compileFilter, type Condition } from "../_filter.ts";
 import { compileUpdate } from "../_update.ts";
 import { constrained } from "../_constraints.ts";
+import { requireRowsFit, rowBytesSql } from "../_rows.ts";
 import { missing, storedNow } from "../_types.ts";
 
 export default defineRequest({
@@ -45,13 +46,20 @@ export default defineRequest({
     else throw missing("id", "is missing: give id or filters");
     const update = `UPDATE ${table.sql} SET ${set.sql} WHERE ${where.sql}`;
     const args = [...set.args, ...where.args];
+    // Rows are read back only when integer arithmetic could pass ±2^53, or text could grow past a reply.
+    const grows = setsText(input.data) || setsText(operations);
     const updated = await store.write(async (tx) => {
-      // Rows are read back only when integer arithmetic could pass ±2^53.
-      if (set.overflow === "0") return (await constrained(tx.run(update, args))).changes;
-      const rows = await constrained(tx.query<{ over: number }>(`${update} RETURNING (${set.overflow}) AS over`, args));
+      if (set.overflow === "0" && !grows) return (await constrained(tx.run(update, args))).changes;
+      const rows = await constrained(
+        tx.query<{ over: number; bytes: number }>(
+          `${update} RETURNING (${set.overflow}) AS over, (${grows ? rowBytesSql(table) : "0"}) AS bytes`,
+          args,
+        ),
+      );
       if (rows.some((row) => row.over)) {
         throw new ServiceError(409, "An integer would pass ±2^53 (9007199254740991): nothing was updated");
       }
+      requireRowsFit(rows.map((row) => row.bytes), ctx.replyBytes);
       return rows.length;
     });
     if (input.id === undefined) return { success: true as const, updated };
@@ -60,3 +68,10 @@ export default defineRequest({
       : { success: true as const, exists: false as const };
   },
 });
+
+/** Whether an update's data or operations hold a string anywhere: only text can make a row outgrow a reply. */
+function setsText(value: unknown): boolean {
+  if (typeof value === "string") return true;
+  if (value === null || typeof value !== "object") return false;
+  return Object.values(value).some(setsText);
+}

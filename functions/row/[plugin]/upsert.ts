@@ -4,7 +4,7 @@ import type { Sql } from "../../../shared/function/sql.ts";
 import { FIELD_NAME, quote } from "../_tables.ts";
 import { TableName, tableOf } from "../_request.ts";
 import { constrained } from "../_constraints.ts";
-import { encodeRow, requireRowDeliverable } from "../_rows.ts";
+import { encodeRow, requireRowDeliverable, requireRowsFit, rowBytesSql } from "../_rows.ts";
 import { invalid } from "../_types.ts";
 
 export default defineRequest({
@@ -42,10 +42,13 @@ export default defineRequest({
         const set = columns.map((column, i) => ({ column, value: values[i] }))
           .filter(({ column }) => column !== '"created_at"' && !on.some((field) => quote(field) === column));
         if (set.length > 0) {
-          await constrained(tx.run(
-            `UPDATE ${table.sql} SET ${set.map(({ column }) => `${column} = ?`).join(", ")} WHERE ${table.id} = ?`,
+          // The merged row, not only what was sent, must fit a reply.
+          const rows = await constrained(tx.query<{ bytes: number }>(
+            `UPDATE ${table.sql} SET ${set.map(({ column }) => `${column} = ?`).join(", ")} WHERE ${table.id} = ?
+               RETURNING (${rowBytesSql(table)}) AS bytes`,
             [...set.map(({ value }) => value), existing.id],
           ));
+          requireRowsFit(rows.map((row) => row.bytes), ctx.replyBytes);
         }
         return { success: true as const, id: existing.id, created: false, updated: true };
       }
