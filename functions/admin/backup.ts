@@ -37,8 +37,11 @@ export default defineRequest({
     const names = ctx.plugins.remote ? [] : await ctx.plugins.list();
     if (names.length > 0) await Deno.mkdir(pluginsFolder(file), { mode: 0o700 });
     for (const plugin of names) {
+      // A plugin dropped since the list was taken is not made again, empty, by its copy.
+      const store = await ctx.existingPlugin(plugin);
+      if (!store) continue;
       const copy = `${pluginsFolder(file)}/${plugin}.db`;
-      await (await ctx.plugin(plugin)).db.run("VACUUM INTO ?", [await privateFile(copy)]);
+      await store.db.run("VACUUM INTO ?", [await privateFile(copy)]);
       plugins.push({ plugin, file: copy, size_bytes: (await Deno.stat(copy)).size });
     }
     // After the snapshot: a conversation archived meanwhile is in both copies, never in neither.
@@ -94,7 +97,14 @@ async function copyColdStorage(dir: string, target: string): Promise<string[]> {
   const copies = [];
   for (const name of names.sort()) {
     const copy = `${target}/${name}`;
-    await Deno.copyFile(`${dir}/${COLD_FOLDER}/${name}`, await privateFile(copy));
+    try {
+      await Deno.copyFile(`${dir}/${COLD_FOLDER}/${name}`, await privateFile(copy));
+    } catch (error) {
+      // Emptied by restores or an erasure meanwhile: nothing of it is left to keep.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      await Deno.remove(copy).catch(() => {});
+      continue;
+    }
     // A copy takes its source's mode: narrowed again.
     await Deno.chmod(copy, 0o600);
     copies.push(copy);

@@ -5,6 +5,8 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamManager,
   jetstreamManager,
   RetentionPolicy,
@@ -52,7 +54,7 @@ export async function ensureStreamAndConsumer(
     max_age: config.RETENTION.events * SECOND_NS,
     num_replicas: replicas,
   };
-  const existing = await jsm.streams.info(stream.name).catch(() => undefined);
+  const existing = await jsm.streams.info(stream.name).catch(absentOn(JetStreamApiCodes.StreamNotFound));
   if (existing && existing.config.retention !== stream.retention) {
     // The server cannot change a stream's retention in place; say so rather than pretend.
     log.warn("JETSTREAM_RETENTION differs from the existing stream's; keeping the stream's", {
@@ -80,7 +82,9 @@ export async function ensureStreamAndConsumer(
       max_age: stream.max_age,
       num_replicas: replicas,
     }).catch(replicasProblem(replicas));
-  const current = await jsm.consumers.info(stream.name, config.QUEUE_GROUP).catch(() => undefined);
+  const current = await jsm.consumers.info(stream.name, config.QUEUE_GROUP).catch(
+    absentOn(JetStreamApiCodes.ConsumerNotFound),
+  );
   const settings = {
     ack_wait: ackWaitSeconds * SECOND_NS,
     max_deliver: MAX_DELIVER,
@@ -117,4 +121,15 @@ function replicasProblem(replicas: number) {
 
 function sameSet(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/**
+ * undefined for the API's "not found" (`code`), so that it is made; any other failure (a timeout
+ * during a leader election) is thrown, so that start-up retries rather than add over a stream that exists.
+ */
+function absentOn(code: number) {
+  return (error: unknown): undefined => {
+    if (error instanceof JetStreamApiError && error.code === code) return undefined;
+    throw error;
+  };
 }
