@@ -70,6 +70,8 @@ export default defineRequest({
       join: "JOIN memory_items i ON i.id = t.item_id",
       where: scope.sql,
       args: scope.args,
+      // The prefix alone, a range of the namespace index: counting through the join read every row.
+      size: { from: "memory_items i", where: prefix.sql, args: prefix.args },
       vector,
       limit: candidates,
     });

@@ -60,10 +60,11 @@ export interface NearestOptions {
   where: string;
   args: SqlValue[];
   /**
-   * A condition over `t` alone holding at least the scope, that an index answers (`t.user_id = ?`):
-   * how many vectors it holds picks the exact scan or the index, without reading the joins.
+   * A condition holding at least the scope, that an index answers (`t.user_id = ?`): how many rows it
+   * holds picks the exact scan or the index, without reading the joins. Over `t` alone, or over `from`
+   * (constant SQL, such as the items' table whose namespace index answers a prefix).
    */
-  size?: { where: string; args: SqlValue[] };
+  size?: { from?: string; where: string; args: SqlValue[] };
   /** The query vector, from {@linkcode vectorOf}. */
   vector: Uint8Array;
   limit: number;
@@ -88,9 +89,9 @@ export async function nearest(db: Sql, options: NearestOptions): Promise<{ id: n
   const { key, index } = TABLES[options.table];
   const from = `${options.table} t ${options.join ?? ""}`;
   const size = options.size ?? { where: options.where, args: options.args };
+  const sizeFrom = size === options.size ? size.from ?? `${options.table} t` : from;
   const sized = await db.first<{ n: number }>(
-    `SELECT count(*) AS n FROM (SELECT 1 FROM ${size === options.size ? `${options.table} t` : from}
-      WHERE ${size.where} LIMIT ${EXACT_SCOPE + 1})`,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM ${sizeFrom} WHERE ${size.where} LIMIT ${EXACT_SCOPE + 1})`,
     size.args,
   );
   if (sized!.n > EXACT_SCOPE) {
