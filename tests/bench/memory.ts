@@ -78,9 +78,10 @@ function indexSql(db: Database.Database, name: string): string {
   return (db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").get([name]) as { sql: string }).sql;
 }
 
-function fileSize(db: Database.Database, path: string): number {
-  db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  return Deno.statSync(path).size;
+/** Bytes the database holds, its WAL's pages included (the service's readers may keep a checkpoint from finishing). */
+function fileSize(db: Database.Database): number {
+  const value = (pragma: string) => Number(Object.values(db.prepare(`PRAGMA ${pragma}`).get() as object)[0]);
+  return (value("page_count") - value("freelist_count")) * value("page_size");
 }
 
 /** Sends `count` requests made by `body(i)`, `inFlight` at a time; messages/s. */
@@ -124,7 +125,7 @@ export async function memoryFigures(options: MemoryFiguresOptions): Promise<void
     // Messages and their embeddings, loaded beside the service with the vector index dropped, then built.
     const vectorIndex = indexSql(db, "idx_message_embeddings_vector");
     db.exec("DROP INDEX idx_message_embeddings_vector");
-    const sizeBefore = fileSize(db, dbPath);
+    const sizeBefore = fileSize(db);
     const message = db.prepare(
       "INSERT INTO conversation_messages (id, conversation_id, role, content, created_at) VALUES (?, ?, 'user', ?, 1000)",
     );
@@ -152,7 +153,7 @@ export async function memoryFigures(options: MemoryFiguresOptions): Promise<void
     started = performance.now();
     db.exec(vectorIndex);
     const buildSeconds = (performance.now() - started) / 1000;
-    const perHundredThousand = (fileSize(db, dbPath) - sizeBefore) / (VECTORS + SCOPED) * 100_000;
+    const perHundredThousand = (fileSize(db) - sizeBefore) / (VECTORS + SCOPED) * 100_000;
     record({
       figure: `message embeddings (${DIMENSIONS} dimensions) inserted without the index, ${VECTORS + SCOPED} rows`,
       value: insertRate,
