@@ -10,6 +10,8 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 export interface ServiceProcess {
   pid: number;
   httpUrl: string;
+  /** Resident memory now, in bytes (VmRSS). */
+  rss(): Promise<number>;
   /** Peak resident memory so far, in bytes (VmHWM). */
   peakRss(): Promise<number>;
   stop(): Promise<void>;
@@ -49,15 +51,19 @@ export async function startServiceProcess(
   return {
     pid: child.pid,
     httpUrl,
-    async peakRss() {
-      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
-      return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) * 1024;
-    },
+    rss: () => statusKiB(child.pid, "VmRSS"),
+    peakRss: () => statusKiB(child.pid, "VmHWM"),
     async stop() {
       child.kill("SIGTERM");
       await child.status;
     },
   };
+}
+
+/** A size from /proc/PID/status, in bytes. */
+async function statusKiB(pid: number, field: "VmRSS" | "VmHWM"): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
 }
 
 /** Runs one of the bench's helper scripts to completion and returns its last JSON line. */
