@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../../shared/config.ts";
 import { openDatabase } from "../../../shared/storage/db.ts";
-import { silentLogger } from "../../../shared/log.ts";
+import { createLogger, silentLogger } from "../../../shared/log.ts";
 import { tempDir } from "../../_helpers.ts";
 
 /** Writes `megabytes` MiB in transactions of 1 MiB, letting timers run between them as the service's loop does. */
@@ -35,6 +35,30 @@ Deno.test("with a checkpoint thread the writer's commits never checkpoint, and t
     assert.ok(await until(() => Deno.statSync(path).size > 8 * 1024 * 1024), `file ${Deno.statSync(path).size} bytes`);
   } finally {
     db.close();
+  }
+});
+
+Deno.test("an encrypted database is checkpointed by the thread with its key, and reopens with its rows", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/e.db`;
+  const config = loadConfig({ DATABASE_PATH: path, DATABASE_ENCRYPTION_KEY: "correct horse battery staple" });
+  const errors: string[] = [];
+  const log = createLogger({ level: "ERROR", write: (line) => errors.push(line) });
+  const db = await openDatabase(config, log, { checkpointThread: true });
+  try {
+    await db.transaction((tx) => tx.run("CREATE TABLE t (b BLOB)"));
+    await write(db, 4);
+    assert.ok(await until(() => Deno.statSync(path).size > 4 * 1024 * 1024), `file ${Deno.statSync(path).size} bytes`);
+    // Without its key the thread fails, and the writer's own checkpoints would have grown the file instead.
+    assert.deepEqual(errors, []);
+  } finally {
+    db.close();
+  }
+  const again = await openDatabase(config, silentLogger);
+  try {
+    assert.equal((await again.read.first<{ n: number }>("SELECT count(*) AS n FROM t"))?.n, 4 * 256);
+  } finally {
+    again.close();
   }
 });
 
