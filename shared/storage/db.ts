@@ -50,7 +50,12 @@ export interface OpenOptions {
    * inside the writer's commits, which run on the event loop. The service's database has it.
    */
   checkpointThread?: boolean;
+  /** Each connection's page cache in KiB (default {@linkcode PAGE_CACHE_KIB}); SQLite fills it as pages are read. */
+  pageCacheKiB?: number;
 }
+
+/** 64 MiB per connection: the reads of a large database stay in memory. */
+export const PAGE_CACHE_KIB = 65536;
 
 /** How long the writer waits inside SQLite before retrying from the event loop. */
 const WRITER_BUSY_TIMEOUT_MS = 20;
@@ -64,7 +69,7 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
   const mode = databaseMode(url, config.DATABASE_SYNC_URL);
   const path = mode === "file" || mode === "replica" ? url.replace(/^file:(\/\/)?/, "") : undefined;
   if (path) await Deno.mkdir(dirname(path), { recursive: true });
-  const pragmas = connectionPragmas(mode, config);
+  const pragmas = connectionPragmas(mode, config, options.pageCacheKiB ?? PAGE_CACHE_KIB);
   const writerPragmas = [`PRAGMA busy_timeout = ${options.writerBusyTimeoutMs ?? WRITER_BUSY_TIMEOUT_MS}`, ...pragmas];
   const readerPragmas = [`PRAGMA busy_timeout = ${READER_BUSY_TIMEOUT_MS}`, ...pragmas];
   if (mode === "file" || mode === "memory") {
@@ -145,9 +150,9 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
   };
 }
 
-function connectionPragmas(mode: DatabaseMode, config: Config): string[] {
+function connectionPragmas(mode: DatabaseMode, config: Config, cacheKiB: number): string[] {
   if (mode === "remote") return [];
-  const pragmas = ["PRAGMA foreign_keys = ON", "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY"];
+  const pragmas = ["PRAGMA foreign_keys = ON", `PRAGMA cache_size = -${cacheKiB}`, "PRAGMA temp_store = MEMORY"];
   if (mode === "file") pragmas.push(`PRAGMA synchronous = ${config.DATABASE_SYNCHRONOUS}`);
   return pragmas;
 }

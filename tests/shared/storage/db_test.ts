@@ -32,6 +32,20 @@ Deno.test("file databases keep WAL, synchronous, foreign keys and cache size on 
   db.close();
 });
 
+Deno.test("openDatabase's pageCacheKiB sets the page cache of both connections, after a transaction too", async () => {
+  await using dir = await tempDir();
+  // The ingest thread opens the database this way (shared/ingest/worker.ts).
+  const db = await openDatabase(loadConfig({ DATABASE_PATH: `${dir.path}/c.db` }), silentLogger, {
+    pageCacheKiB: 8192,
+  });
+  const cacheSize = async (sql: typeof db.read) =>
+    (await sql.query<{ cache_size: number }>("PRAGMA cache_size"))[0].cache_size;
+  await db.transaction((tx) => tx.run("CREATE TABLE t (a)"));
+  assert.equal(await cacheSize(db.read), -8192);
+  assert.equal(await db.transaction((tx) => cacheSize(tx)), -8192);
+  db.close();
+});
+
 Deno.test("a write waits for another process's lock without blocking the event loop, then commits", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/busy.db`;
