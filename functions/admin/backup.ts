@@ -99,14 +99,14 @@ async function copyColdStorage(dir: string, target: string): Promise<string[]> {
     const copy = `${target}/${name}`;
     try {
       await Deno.copyFile(`${dir}/${COLD_FOLDER}/${name}`, await privateFile(copy));
+      // A copy takes its source's mode: narrowed again.
+      await Deno.chmod(copy, 0o600);
     } catch (error) {
-      // Emptied by restores or an erasure meanwhile: nothing of it is left to keep.
+      // The source emptied by restores or an erasure, or this backup removed as old, meanwhile.
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       await Deno.remove(copy).catch(() => {});
       continue;
     }
-    // A copy takes its source's mode: narrowed again.
-    await Deno.chmod(copy, 0o600);
     copies.push(copy);
   }
   return copies;
@@ -117,8 +117,8 @@ async function copyColdStorage(dir: string, target: string): Promise<string[]> {
  * keeps its mode), so no copy is ever readable by others, not even while it is written.
  */
 async function privateFile(path: string): Promise<string> {
+  // The umask only narrows the mode given at creation. No chmod after it: a backup running beside
+  // this one may already have removed this copy as old.
   await Deno.writeFile(path, new Uint8Array(), { createNew: true, mode: 0o600 });
-  // The mode given at creation is narrowed by the umask, never widened; say it once more regardless.
-  await Deno.chmod(path, 0o600);
   return path;
 }
