@@ -13,23 +13,25 @@ async function state(t: Awaited<ReturnType<typeof startRosey>>) {
   return { chat: chat.map((c) => c.message), keys: keys.keys, total: total.value };
 }
 
+/** Runs the service on `env`: writes, backs up, then changes the data and stops; what was backed up. */
+async function backUpThenChange(env: Record<string, string>) {
+  await using t = await startRosey(env);
+  await publish(t, "message.log", { timestamp: 1_700_000_000, username: "alice", message: "before" });
+  await ask(t, "kv.quote-db.set", { key: "total", value: 1 });
+  const backedUp = await state(t);
+  const backup = await ask<{ file: string }>(t, "admin.backup");
+  await publish(t, "message.log", { timestamp: 1_700_000_100, username: "bob", message: "after" });
+  await ask(t, "kv.quote-db.set", { key: "total", value: 2 });
+  await ask(t, "kv.quote-db.set", { key: "later", value: true });
+  await ask(t, "kv.trivia.set", { key: "round", value: 3 });
+  assert.notDeepEqual(await state(t), backedUp);
+  return { backedUp, backup };
+}
+
 Deno.test("deno task restore: back up, change the data, stop, restore, start: the data is as backed up, the newer copy kept aside", async () => {
   await using dir = await tempDir();
   const env = { DATABASE_PATH: `${dir.path}/live/rosey.db`, BACKUP_DIR: `${dir.path}/backups` };
-  let backedUp;
-  let backup: { file: string };
-  {
-    await using t = await startRosey(env);
-    await publish(t, "message.log", { timestamp: 1_700_000_000, username: "alice", message: "before" });
-    await ask(t, "kv.quote-db.set", { key: "total", value: 1 });
-    backedUp = await state(t);
-    backup = await ask<{ file: string }>(t, "admin.backup");
-    await publish(t, "message.log", { timestamp: 1_700_000_100, username: "bob", message: "after" });
-    await ask(t, "kv.quote-db.set", { key: "total", value: 2 });
-    await ask(t, "kv.quote-db.set", { key: "later", value: true });
-    await ask(t, "kv.trivia.set", { key: "round", value: 3 });
-    assert.notDeepEqual(await state(t), backedUp);
-  }
+  const { backedUp, backup } = await backUpThenChange(env);
   // As an operator runs it: the task in deno.json, with its flags alone.
   const [, ...args] = TASKS.restore.split(" ");
   const run = await new Deno.Command(Deno.execPath(), { args: [...args, backup.file], cwd: ROOT, env }).output();
@@ -55,16 +57,7 @@ Deno.test("deno task restore with plugin databases beside the service's own file
     BACKUP_DIR: `${dir.path}/data/backups`,
     PLUGINS_DATABASE_URL: `file:${dir.path}/data/plugin-{plugin}.db`,
   };
-  let backedUp;
-  let backup: { file: string };
-  {
-    await using t = await startRosey(env);
-    await publish(t, "message.log", { timestamp: 1_700_000_000, username: "alice", message: "before" });
-    await ask(t, "kv.quote-db.set", { key: "total", value: 1 });
-    backedUp = await state(t);
-    backup = await ask<{ file: string }>(t, "admin.backup");
-    await ask(t, "kv.quote-db.set", { key: "total", value: 2 });
-  }
+  const { backedUp, backup } = await backUpThenChange(env);
   const report = await restoreBackup(backup.file, env);
   assert.deepEqual(report.plugins, ["quote-db"]);
   {
