@@ -28,7 +28,7 @@ Deno.test("deno task bench runs end to end at a small size and writes every figu
   assert.ok(success);
   assert.match(new TextDecoder().decode(stdout), /^\| figure \| value \|/m);
   const { results } = JSON.parse(await Deno.readTextFile(out));
-  assert.equal(results.length, 39);
+  assert.equal(results.length, 40);
   for (const r of results) {
     // Misses are counted, and none is the expected count.
     const least = r.unit === "misses" ? 0 : Number.MIN_VALUE;

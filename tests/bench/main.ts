@@ -186,6 +186,16 @@ try {
     target: ">= 30000",
     met: durable.rate >= 30_000,
   });
+  // What JetStream itself costs: a bare pull consumer that fetches, acks and discards the same events.
+  const pullOnly = await runScript<{ rate: number }>("jetstream_consumer.ts", [nats.url, String(EVENTS)]);
+  record({
+    figure: "ingest, INGEST_MODE=jetstream, vs a bare JetStream pull consumer",
+    value: durable.rate,
+    unit: "events/s",
+    baseline: { name: "pull consumer that fetches, acks and discards", value: pullOnly.rate },
+    target: "ratio >= 0.7",
+    met: durable.rate >= 0.7 * pullOnly.rate,
+  });
 
   // Requests on a table of CHAT_ROWS messages.
   const requestDb = `${workDir}/requests.db`;
