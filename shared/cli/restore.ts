@@ -7,9 +7,7 @@ import { basename } from "node:path";
 import Database from "libsql";
 import { ConfigError, databaseFilePath, loadConfig } from "../config.ts";
 import { pluginPlaces } from "../storage/plugin_places.ts";
-
-/** Folder of the cold-storage files under BACKUP_DIR (functions/conversation/_cold_file.ts). */
-const COLD_FOLDER = "conversations-cold";
+import { COLD_FOLDER } from "../../functions/conversation/_cold_file.ts";
 
 /** What a restore did. */
 export interface RestoreReport {

@@ -5,6 +5,7 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import type { Config } from "../config.ts";
+import { PLUGIN_NAME } from "../function/plugin_name.ts";
 
 const DATABASE_URL_FORMS = "use file:<path>, :memory:, libsql://<host> or https://<host>";
 const REMOTE_DATABASE_SCHEMES = ["libsql:", "http:", "https:", "ws:", "wss:"];
@@ -48,13 +49,17 @@ export function pluginsUrlProblem(template: string): string | undefined {
  * Relative paths are compared from the working directory, as both are opened.
  */
 export function pluginNamingService(template: string, serviceUrl: string): string | undefined {
-  const normal = (url: string) => url.startsWith("file:") ? `file:${resolve(url.replace(/^file:(\/\/)?/, ""))}` : url;
-  const [before, after] = normal(template).split(PLUGIN_PLACEHOLDER);
-  const target = normal(serviceUrl);
+  const [before, after] = normalDatabaseUrl(template).split(PLUGIN_PLACEHOLDER);
+  const target = normalDatabaseUrl(serviceUrl);
   if (!target.startsWith(before) || !target.endsWith(after) || target.length < before.length + after.length) return;
   const plugin = target.slice(before.length, target.length - after.length);
-  // The plugin-name rule (shared/function/plugin_name.ts), which a name must pass to reach a database.
-  return /^[a-z][a-z0-9_-]{0,63}$/.test(plugin) ? plugin : undefined;
+  // Only a name that passes the plugin-name rule reaches a database.
+  return PLUGIN_NAME.test(plugin) ? plugin : undefined;
+}
+
+/** A libSQL URL with a `file:` path made absolute (from the working directory), so that two spellings compare equal. */
+export function normalDatabaseUrl(url: string): string {
+  return url.startsWith("file:") ? `file:${resolve(url.replace(/^file:(\/\/)?/, ""))}` : url;
 }
 
 /** Why `url` cannot be a libSQL database URL, or undefined when it can. */

@@ -3,14 +3,13 @@
  * database, opened on first use, so that nothing a plugin sends can reach the service's tables or
  * another plugin's data. Each has its own writer, as every database has one.
  */
-import { resolve } from "node:path";
 import { type Config, databaseUrl, withoutCredentials } from "../config.ts";
-import { redactUrl } from "../config/checks.ts";
+import { normalDatabaseUrl, redactUrl } from "../config/checks.ts";
 import { ServiceError } from "../function/errors.ts";
 import { PLUGIN_NAME } from "../function/plugin_name.ts";
 import type { Logger } from "../log.ts";
 import { type Database, openDatabase } from "./db.ts";
-import { pluginPlaces } from "./plugin_places.ts";
+import { type PluginPlaces, pluginPlaces } from "./plugin_places.ts";
 import { loadMigrations, migrate, type MigrationsTable } from "./migrate.ts";
 import { Writer } from "./writer.ts";
 
@@ -52,11 +51,14 @@ export class PluginDatabases {
   #closed = false;
   #sweeping?: ReturnType<typeof setInterval>;
 
-  constructor(readonly options: PluginDatabasesOptions) {}
-
+  /** Where the plugins' databases are: the configuration's, worked out once. */
+  readonly #places: PluginPlaces;
   /** Whether the plugins' databases are on a remote server: they are neither listed nor deleted here. */
-  get remote(): boolean {
-    return pluginPlaces(this.options.config).kind === "remote";
+  readonly remote: boolean;
+
+  constructor(readonly options: PluginDatabasesOptions) {
+    this.#places = pluginPlaces(options.config);
+    this.remote = this.#places.kind === "remote";
   }
 
   /** The plugin's database; a name that is not a plugin name is a VALIDATION_ERROR naming it. */
@@ -86,7 +88,7 @@ export class PluginDatabases {
   async existing(plugin: string): Promise<PluginDatabase | undefined> {
     if (!PLUGIN_NAME.test(plugin)) return await this.get(plugin); // refused, naming it
     if (this.#dropping.has(plugin) || this.#open.has(plugin)) return await this.get(plugin);
-    const places = pluginPlaces(this.options.config);
+    const places = this.#places;
     if (places.kind === "remote") return await this.get(plugin);
     if (places.kind === "memory") return undefined;
     const exists = await Deno.stat(places.files.path(plugin)).then(() => true, () => false);
@@ -96,7 +98,7 @@ export class PluginDatabases {
   /** Names of the plugins whose database exists: open now, or a file in the plugins' folder. */
   async plugins(): Promise<string[]> {
     const names = new Set(this.#open.keys());
-    const places = pluginPlaces(this.options.config);
+    const places = this.#places;
     if (places.kind === "files") {
       try {
         for await (const entry of Deno.readDir(places.files.folder)) {
@@ -154,7 +156,7 @@ export class PluginDatabases {
       await opened.writer.settled();
       opened.db.close();
     }
-    const places = pluginPlaces(this.options.config);
+    const places = this.#places;
     if (places.kind !== "files") return opened !== undefined;
     let removed = false;
     for (const suffix of ["", "-wal", "-shm"]) {
@@ -196,7 +198,7 @@ export class PluginDatabases {
 
   async #openPlugin(plugin: string): Promise<PluginDatabase> {
     const { config, log, onBusyRetry } = this.options;
-    const url = pluginPlaces(config).url(plugin);
+    const url = this.#places.url(plugin);
     // Configuration refuses such a place (PLUGINS_DATABASE_URL); this keeps a plugin out even so.
     if (sameDatabase(url, databaseUrl(config))) {
       throw new ServiceError(400, `plugin "${plugin}" would have the service's own database: no plugin may`);
@@ -234,9 +236,7 @@ export class PluginDatabases {
 
 /** Whether two libSQL URLs name one database (file paths compared resolved, `:memory:` never the same). */
 function sameDatabase(a: string, b: string): boolean {
-  if (a === ":memory:" || b === ":memory:") return false;
-  const normal = (url: string) => url.startsWith("file:") ? resolve(url.replace(/^file:(\/\/)?/, "")) : url;
-  return normal(a) === normal(b);
+  return a !== ":memory:" && normalDatabaseUrl(a) === normalDatabaseUrl(b);
 }
 
 /** Deletes the plugin's expired keys (README "Plugin storage": reads skip them before). */
