@@ -105,6 +105,26 @@ export async function nextActivity(tx: Sql): Promise<number> {
   return next;
 }
 
+/** Inserts a new, empty, active conversation (inside the write transaction) as the newest activity. */
+export async function insertConversation(tx: Sql, conversation: Conversation): Promise<void> {
+  await tx.run(
+    `INSERT INTO conversations (id, user_id, title, status, message_count, created_at, updated_at, activity,
+        metadata, forked_from_conversation_id, forked_from_message_id)
+      VALUES (?, ?, ?, 'ACTIVE', 0, ?, ?, ?, ?, ?, ?)`,
+    [
+      conversation.id,
+      conversation.user_id,
+      conversation.title,
+      conversation.created_at,
+      conversation.updated_at,
+      await nextActivity(tx),
+      JSON.stringify(conversation.metadata),
+      conversation.forked_from?.conversation_id ?? null,
+      conversation.forked_from?.message_id ?? null,
+    ],
+  );
+}
+
 /**
  * Busy retries of a conversation write: another process holding the write lock (an import, a second
  * instance on the same file) usually lets go within 20 + 40 + 80 + 160 + 320 ms; then a 503 beats a hang.

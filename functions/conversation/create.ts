@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { id, text } from "../../shared/function/text.ts";
 import { defineRequest } from "../../shared/function/define.ts";
-import { Conversation, metadataInput, nextActivity, nowSeconds, writeConversation } from "./_model.ts";
+import { Conversation, insertConversation, metadataInput, nowSeconds, writeConversation } from "./_model.ts";
 
 export default defineRequest({
   description: "Start a conversation for a user",
@@ -27,19 +27,7 @@ export default defineRequest({
       forked_from: null,
     };
     return writeConversation(ctx, async (tx) => {
-      await tx.run(
-        `INSERT INTO conversations (id, user_id, title, status, message_count, created_at, updated_at, activity, metadata)
-          VALUES (?, ?, ?, 'ACTIVE', 0, ?, ?, ?, ?)`,
-        [
-          conversation.id,
-          conversation.user_id,
-          conversation.title,
-          now,
-          now,
-          await nextActivity(tx),
-          JSON.stringify(input.metadata),
-        ],
-      );
+      await insertConversation(tx, conversation);
       return conversation;
     });
   },

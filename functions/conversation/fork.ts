@@ -6,7 +6,7 @@ import { storedColumns } from "./_cold_file.ts";
 import {
   Conversation,
   ConversationId,
-  nextActivity,
+  insertConversation,
   nowSeconds,
   requireConversation,
   writeConversation,
@@ -42,22 +42,7 @@ export default defineRequest({
         archived_at: null,
         forked_from: { conversation_id: source.id, message_id: input.through_message_id },
       };
-      await tx.run(
-        `INSERT INTO conversations (id, user_id, title, status, message_count, created_at, updated_at, activity,
-            metadata, forked_from_conversation_id, forked_from_message_id)
-          VALUES (?, ?, ?, 'ACTIVE', 0, ?, ?, ?, ?, ?, ?)`,
-        [
-          fork.id,
-          fork.user_id,
-          fork.title,
-          now,
-          now,
-          await nextActivity(tx),
-          JSON.stringify(fork.metadata),
-          source.id,
-          input.through_message_id,
-        ],
-      );
+      await insertConversation(tx, fork);
       // Copies keep role, content, metadata and time; each gets an id of its own.
       const messages = await tx.query<{ seq: number; id: string; created_at: number }>(
         "SELECT seq, id, created_at FROM conversation_messages WHERE conversation_id = ? AND seq <= ? ORDER BY seq",

@@ -28,11 +28,19 @@ export interface ProgressOptions {
   everyMs?: number;
 }
 
+const encoder = new TextEncoder();
+
+/** Where lines go (stderr unless told), and whether it is a terminal. */
+function output(options: ProgressOptions) {
+  return {
+    write: options.write ?? ((text: string) => void Deno.stderr.writeSync(encoder.encode(text))),
+    terminal: options.terminal ?? Deno.stderr.isTerminal(),
+  };
+}
+
 /** A progress reporter for `label` counting `unit`. */
 export function progress(label: string, unit: string, options: ProgressOptions = {}): Progress {
-  const encoder = new TextEncoder();
-  const write = options.write ?? ((text: string) => Deno.stderr.writeSync(encoder.encode(text)));
-  const terminal = options.terminal ?? Deno.stderr.isTerminal();
+  const { write, terminal } = output(options);
   const now = options.now ?? (() => performance.now());
   const started = now();
   let last: { done: number; total: number } | undefined;
@@ -69,9 +77,7 @@ export function progress(label: string, unit: string, options: ProgressOptions =
  * end): how long it has run, each second on a terminal, every 5 s otherwise. `stop()` clears it.
  */
 export function running(label: string, options: ProgressOptions = {}): { stop(): void } {
-  const encoder = new TextEncoder();
-  const write = options.write ?? ((text: string) => Deno.stderr.writeSync(encoder.encode(text)));
-  const terminal = options.terminal ?? Deno.stderr.isTerminal();
+  const { write, terminal } = output(options);
   const started = Date.now();
   const timer = setInterval(() => {
     const seconds = Math.round((Date.now() - started) / 1000);
